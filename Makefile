@@ -1,0 +1,34 @@
+# pgq: PGXS build and test definitions
+
+EXTENSION = pgq
+MODULE_big = pgq
+OBJS = \
+	src/pgq.o \
+	src/queue.o \
+	src/plancache.o \
+	src/send.o \
+	src/read.o \
+	src/delete.o \
+	src/metrics.o
+
+DATA = $(wildcard sql/pgq--*.sql)
+PGFILEDESC = "pgq - message queue with visibility timeouts"
+
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=pgq
+
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --load-extension=pgq
+
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
+EXTRA_CLEAN = results output_iso tmp_check log
+
+PG_CONFIG ?= pg_config
+
+# PostgreSQL's headers as system headers: -Wextra then judges our code only
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,289 @@
+/*-------------------------------------------------------------------------
+ *
+ * plancache.c
+ *		Per-backend cache of the statements prepared for each queue.
+ *
+ * The first time a backend runs an operation on a queue, the statement is
+ * built (with the queue's table names quoted by quote_identifier; values
+ * are always parameters), prepared with SPI_prepare_cursor asking for a
+ * generic plan, and kept with SPI_keepplan.  Later calls execute it as it
+ * is: nothing is parsed or planned again on the hot path.
+ *
+ * An entry remembers the OID of the q_<name> table it was prepared for.
+ * If another session drops the queue and creates it again under the same
+ * name, the next lookup finds a different OID and the entry's plans are
+ * thrown away and prepared anew.  (PostgreSQL's own plan invalidation would
+ * also re-analyse them; the OID check keeps the entry honest regardless.)
+ * Entries are removed when this backend drops the queue or finds it gone.
+ *
+ * The hash table lives in its own memory context under CacheMemoryContext;
+ * the kept plans live wherever SPI_keepplan puts them and are released with
+ * SPI_freeplan.  Nothing here is shared between backends, so no locks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/catcache.h"
+#include "utils/memutils.h"
+
+#include "pgq.h"
+
+typedef struct PgqPlanEntry
+{
+	char		name[PGQ_MAX_NAME_LEN + 1]; /* hash key: the queue name */
+	Oid			relid;			/* q_<name> the plans were prepared for */
+	SPIPlanPtr	plans[PGQ_NUM_STMTS];
+} PgqPlanEntry;
+
+static HTAB *plan_cache = NULL;
+
+static void init_plan_cache(void);
+static void release_plans(PgqPlanEntry *entry);
+static SPIPlanPtr prepare_stmt(const char *name, PgqStmt stmt);
+
+static void
+init_plan_cache(void)
+{
+	HASHCTL		ctl;
+
+	if (CacheMemoryContext == NULL)
+		CreateCacheMemoryContext();
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = PGQ_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(PgqPlanEntry);
+	ctl.hcxt = AllocSetContextCreate(CacheMemoryContext, "pgq plan cache",
+									 ALLOCSET_SMALL_SIZES);
+	plan_cache = hash_create("pgq plan cache", 16, &ctl,
+							 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+static void
+release_plans(PgqPlanEntry *entry)
+{
+	int			i;
+
+	for (i = 0; i < PGQ_NUM_STMTS; i++)
+	{
+		if (entry->plans[i] != NULL)
+		{
+			SPI_freeplan(entry->plans[i]);
+			entry->plans[i] = NULL;
+		}
+	}
+}
+
+/*
+ * Return the kept plan of statement stmt for the queue, preparing it on
+ * first use.  The caller must be connected to SPI and hold a lock on the
+ * queue's table (pgq_lookup_queue), so queue->relid is current.
+ */
+SPIPlanPtr
+pgq_get_plan(const PgqQueue *queue, PgqStmt stmt)
+{
+	PgqPlanEntry *entry;
+	bool		found;
+
+	Assert(stmt >= 0 && stmt < PGQ_NUM_STMTS);
+
+	if (plan_cache == NULL)
+		init_plan_cache();
+
+	entry = (PgqPlanEntry *) hash_search(plan_cache, queue->name,
+										 HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->relid = queue->relid;
+		memset(entry->plans, 0, sizeof(entry->plans));
+	}
+	else if (entry->relid != queue->relid)
+	{
+		/* the queue was dropped and created again since we prepared */
+		release_plans(entry);
+		entry->relid = queue->relid;
+	}
+
+	if (entry->plans[stmt] == NULL)
+		entry->plans[stmt] = prepare_stmt(queue->name, stmt);
+
+	return entry->plans[stmt];
+}
+
+/*
+ * Forget the plans of a queue this backend dropped or found missing.
+ */
+void
+pgq_forget_queue(const char *name)
+{
+	PgqPlanEntry *entry;
+
+	if (plan_cache == NULL)
+		return;
+
+	entry = (PgqPlanEntry *) hash_search(plan_cache, name, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		release_plans(entry);
+		hash_search(plan_cache, name, HASH_REMOVE, NULL);
+	}
+}
+
+/* the columns of pgq.message_record, as a select list over alias m */
+#define MSG_COLUMNS \
+	"m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers"
+
+static SPIPlanPtr
+prepare_stmt(const char *name, PgqStmt stmt)
+{
+	const char *q = quote_identifier(psprintf("q_%s", name));
+	const char *a = quote_identifier(psprintf("a_%s", name));
+	char	   *sql;
+	Oid			argtypes[3];
+	int			nargs;
+	SPIPlanPtr	plan;
+
+	switch (stmt)
+	{
+		case PGQ_STMT_SEND:
+			/* $1 vt, $2 message, $3 headers */
+			sql = psprintf("INSERT INTO pgq.%s (vt, message, headers)"
+						   " VALUES ($1, $2, $3) RETURNING msg_id", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = JSONBOID;
+			argtypes[2] = JSONBOID;
+			nargs = 3;
+			break;
+
+		case PGQ_STMT_SEND_BATCH:
+			/* $1 vt, $2 messages, $3 headers (NULL: none) */
+			sql = psprintf("INSERT INTO pgq.%s (vt, message, headers)"
+						   " SELECT $1, b.message, b.headers"
+						   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
+						   "  AS b(message, headers)"
+						   " RETURNING msg_id", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = JSONBARRAYOID;
+			argtypes[2] = JSONBARRAYOID;
+			nargs = 3;
+			break;
+
+		case PGQ_STMT_READ:
+			/* $1 now, $2 qty, $3 new vt */
+			sql = psprintf("WITH c AS (SELECT msg_id FROM pgq.%s"
+						   "  WHERE vt OPERATOR(pg_catalog.<=) $1"
+						   "  ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+						   " u AS (UPDATE pgq.%s m SET vt = $3,"
+						   "  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1,"
+						   "  last_read_at = $1"
+						   "  FROM c WHERE m.msg_id OPERATOR(pg_catalog.=) c.msg_id"
+						   "  RETURNING " MSG_COLUMNS ")"
+						   " SELECT * FROM u ORDER BY msg_id", q, q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = INT8OID;
+			argtypes[2] = TIMESTAMPTZOID;
+			nargs = 3;
+			break;
+
+		case PGQ_STMT_POP:
+			/* $1 now, $2 qty */
+			sql = psprintf("WITH c AS (SELECT msg_id FROM pgq.%s"
+						   "  WHERE vt OPERATOR(pg_catalog.<=) $1"
+						   "  ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+						   " d AS (DELETE FROM pgq.%s m USING c"
+						   "  WHERE m.msg_id OPERATOR(pg_catalog.=) c.msg_id"
+						   "  RETURNING " MSG_COLUMNS ")"
+						   " SELECT * FROM d ORDER BY msg_id", q, q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = INT8OID;
+			nargs = 2;
+			break;
+
+		case PGQ_STMT_SET_VT:
+			/* $1 msg_id, $2 new vt */
+			sql = psprintf("UPDATE pgq.%s m SET vt = $2"
+						   " WHERE m.msg_id OPERATOR(pg_catalog.=) $1"
+						   " RETURNING " MSG_COLUMNS, q);
+			argtypes[0] = INT8OID;
+			argtypes[1] = TIMESTAMPTZOID;
+			nargs = 2;
+			break;
+
+		case PGQ_STMT_DELETE:
+			/* $1 msg_id */
+			sql = psprintf("DELETE FROM pgq.%s WHERE msg_id OPERATOR(pg_catalog.=) $1", q);
+			argtypes[0] = INT8OID;
+			nargs = 1;
+			break;
+
+		case PGQ_STMT_DELETE_BATCH:
+			/* $1 msg_ids */
+			sql = psprintf("WITH d AS (DELETE FROM pgq.%s"
+						   "  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+						   "  RETURNING msg_id)"
+						   " SELECT msg_id FROM d ORDER BY msg_id", q);
+			argtypes[0] = INT8ARRAYOID;
+			nargs = 1;
+			break;
+
+		case PGQ_STMT_ARCHIVE:
+			/* $1 msg_id */
+			sql = psprintf("WITH m AS (DELETE FROM pgq.%s"
+						   "  WHERE msg_id OPERATOR(pg_catalog.=) $1"
+						   "  RETURNING *)"
+						   " INSERT INTO pgq.%s (msg_id, read_ct, enqueued_at,"
+						   "  last_read_at, vt, message, headers)"
+						   " SELECT " MSG_COLUMNS " FROM m", q, a);
+			argtypes[0] = INT8OID;
+			nargs = 1;
+			break;
+
+		case PGQ_STMT_ARCHIVE_BATCH:
+			/* $1 msg_ids */
+			sql = psprintf("WITH m AS (DELETE FROM pgq.%s"
+						   "  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+						   "  RETURNING *),"
+						   " i AS (INSERT INTO pgq.%s (msg_id, read_ct, enqueued_at,"
+						   "  last_read_at, vt, message, headers)"
+						   "  SELECT " MSG_COLUMNS " FROM m RETURNING msg_id)"
+						   " SELECT msg_id FROM i ORDER BY msg_id", q, a);
+			argtypes[0] = INT8ARRAYOID;
+			nargs = 1;
+			break;
+
+		case PGQ_STMT_PURGE:
+			sql = psprintf("DELETE FROM pgq.%s", q);
+			nargs = 0;
+			break;
+
+		case PGQ_STMT_METRICS:
+			/* $1 now, $2 the msg_id sequence */
+			sql = psprintf("SELECT pg_catalog.count(*),"
+						   " pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
+						   " pg_catalog.max(enqueued_at), pg_catalog.min(enqueued_at),"
+						   " pg_catalog.pg_sequence_last_value($2)"
+						   " FROM pgq.%s", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = REGCLASSOID;
+			nargs = 2;
+			break;
+
+		default:
+			elog(ERROR, "pgq: unknown statement %d", (int) stmt);
+			pg_unreachable();
+	}
+
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "pgq: preparing a statement for queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pgq: keeping a plan for queue \"%s\" failed", name);
+	pfree(sql);
+
+	return plan;
+}

@@ -1,0 +1,340 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *		Queue names and queue lifecycle: validating a name, finding a
+ *		queue's table, and the SQL-callable create_queue, drop_queue,
+ *		purge_queue and list_queues.
+ *
+ * Creating and dropping a queue takes a SHARE ROW EXCLUSIVE lock on
+ * pgq.meta, which serializes those two operations against each other (and
+ * against nothing else: producers and consumers never touch pgq.meta).  A
+ * second session creating the same queue therefore waits for the first to
+ * commit and then finds the queue already there.  All the DDL runs in the
+ * caller's transaction, so a failure leaves nothing behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgq.h"
+
+PG_FUNCTION_INFO_V1(pgq_create_queue);
+PG_FUNCTION_INFO_V1(pgq_drop_queue);
+PG_FUNCTION_INFO_V1(pgq_purge_queue);
+PG_FUNCTION_INFO_V1(pgq_list_queues);
+
+static void lock_meta(void);
+static bool queue_in_meta(const char *name);
+
+/*
+ * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
+ * starting with a letter or underscore.  Such a name is a valid unquoted
+ * identifier once prefixed, so no user text can change the SQL it is put in.
+ */
+void
+pgq_check_queue_name(const char *name)
+{
+	size_t		len = strlen(name);
+	bool		ok = (len >= 1 && len <= PGQ_MAX_NAME_LEN);
+	size_t		i;
+
+	for (i = 0; ok && i < len; i++)
+	{
+		char		c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || c == '_' ||
+			  (i > 0 && c >= '0' && c <= '9')))
+			ok = false;
+	}
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid queue name \"%s\"", name),
+				 errhint("Queue names are 1 to %d characters long, made of lower-case letters, digits and underscores, and start with a letter or an underscore.",
+						 PGQ_MAX_NAME_LEN)));
+}
+
+/*
+ * Fetch the queue name argument, rejecting NULL and bad names.  name must
+ * have room for PGQ_MAX_NAME_LEN + 1 bytes.
+ */
+void
+pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name)
+{
+	char	   *arg;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("queue name must not be null")));
+
+	arg = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	pgq_check_queue_name(arg);
+	strlcpy(name, arg, PGQ_MAX_NAME_LEN + 1);
+	pfree(arg);
+}
+
+void
+pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+}
+
+/*
+ * now + seconds, for visibility timeouts and delays given in seconds.
+ */
+TimestampTz
+pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname)
+{
+	if (seconds < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", argname)));
+
+	return now + (TimestampTz) seconds * USECS_PER_SEC;
+}
+
+/*
+ * Find queue "name" and lock its table in lockmode for the rest of the
+ * transaction, so that it cannot be dropped under the caller.  Returns
+ * false if there is no such queue and missing_ok, else raises 42P01.
+ */
+bool
+pgq_lookup_queue(const char *name, LOCKMODE lockmode, PgqQueue *queue,
+				 bool missing_ok)
+{
+	char		relname[NAMEDATALEN];
+	RangeVar   *rv;
+
+	snprintf(relname, sizeof(relname), "q_%s", name);
+	rv = makeRangeVar(PGQ_SCHEMA, relname, -1);
+	queue->relid = RangeVarGetRelidExtended(rv, lockmode, RVR_MISSING_OK,
+											NULL, NULL);
+	strlcpy(queue->name, name, sizeof(queue->name));
+
+	if (!OidIsValid(queue->relid))
+	{
+		/* a plan cache entry under this name is stale now */
+		pgq_forget_queue(name);
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name)));
+	}
+	return true;
+}
+
+/* serialize create_queue and drop_queue; see the file header */
+static void
+lock_meta(void)
+{
+	int			rc;
+
+	rc = SPI_execute("LOCK TABLE pgq.meta IN SHARE ROW EXCLUSIVE MODE", false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "pgq: locking pgq.meta failed: %s", SPI_result_code_string(rc));
+}
+
+static bool
+queue_in_meta(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	int			rc;
+
+	values[0] = CStringGetTextDatum(name);
+	rc = SPI_execute_with_args("SELECT 1 FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
+/*
+ * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
+ */
+Datum
+pgq_create_queue(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	bool		unlogged;
+	const char *qtab;
+	const char *atab;
+	StringInfoData ddl;
+	Oid			argtypes[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	int			rc;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "unlogged");
+	unlogged = PG_GETARG_BOOL(1);
+
+	pgq_spi_connect();
+	lock_meta();
+
+	if (queue_in_meta(name))
+	{
+		ereport(NOTICE,
+				(errmsg("queue \"%s\" already exists, skipping", name)));
+		pgq_spi_finish();
+		PG_RETURN_VOID();
+	}
+
+	qtab = quote_identifier(psprintf("q_%s", name));
+	atab = quote_identifier(psprintf("a_%s", name));
+
+	initStringInfo(&ddl);
+	appendStringInfo(&ddl,
+					 "CREATE %sTABLE pgq.%s ("
+					 " msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY,"
+					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
+					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+					 " last_read_at pg_catalog.timestamptz,"
+					 " vt pg_catalog.timestamptz NOT NULL,"
+					 " message pg_catalog.jsonb,"
+					 " headers pg_catalog.jsonb);",
+					 unlogged ? "UNLOGGED " : "", qtab);
+	appendStringInfo(&ddl,
+					 "CREATE INDEX %s ON pgq.%s (vt);",
+					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
+	appendStringInfo(&ddl,
+					 "CREATE TABLE pgq.%s ("
+					 " msg_id pg_catalog.int8 PRIMARY KEY,"
+					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
+					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+					 " last_read_at pg_catalog.timestamptz,"
+					 " vt pg_catalog.timestamptz NOT NULL,"
+					 " message pg_catalog.jsonb,"
+					 " headers pg_catalog.jsonb,"
+					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now());",
+					 atab);
+	appendStringInfo(&ddl,
+					 "CREATE INDEX %s ON pgq.%s (archived_at);",
+					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
+
+	rc = SPI_execute(ddl.data, false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "pgq: creating the tables of queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = BoolGetDatum(unlogged);
+	rc = SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged) VALUES ($1, $2)",
+							   2, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "pgq: registering queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+
+	pgq_spi_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * drop_queue(queue_name text) returns boolean
+ *
+ * Drops both tables and the catalog row.  A queue that does not exist is a
+ * NOTICE and false, like DROP ... IF EXISTS.
+ */
+Datum
+pgq_drop_queue(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	int			rc;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+
+	pgq_spi_connect();
+	lock_meta();
+
+	if (!queue_in_meta(name))
+	{
+		ereport(NOTICE,
+				(errmsg("queue \"%s\" does not exist, skipping", name)));
+		pgq_spi_finish();
+		PG_RETURN_BOOL(false);
+	}
+
+	sql = psprintf("DROP TABLE IF EXISTS pgq.%s, pgq.%s",
+				   quote_identifier(psprintf("q_%s", name)),
+				   quote_identifier(psprintf("a_%s", name)));
+	rc = SPI_execute(sql, false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "pgq: dropping the tables of queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+
+	values[0] = CStringGetTextDatum(name);
+	rc = SPI_execute_with_args("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "pgq: unregistering queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+
+	pgq_spi_finish();
+	pgq_forget_queue(name);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * purge_queue(queue_name text) returns bigint
+ *
+ * Deletes every message of the queue (the archive is kept) and returns how
+ * many there were.  Messages another transaction holds locked are waited for.
+ */
+Datum
+pgq_purge_queue(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	int			rc;
+	int64		count;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+
+	pgq_spi_connect();
+	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_PURGE), NULL, NULL, false, 0);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "pgq: purging queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+	count = (int64) SPI_processed;
+	pgq_spi_finish();
+
+	PG_RETURN_INT64(count);
+}
+
+/*
+ * list_queues() returns setof pgq.queue_record
+ */
+Datum
+pgq_list_queues(PG_FUNCTION_ARGS)
+{
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgq_spi_connect();
+	rc = SPI_execute("SELECT queue_name, is_unlogged, created_at FROM pgq.meta ORDER BY queue_name",
+					 true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
+	pgq_return_spi_rows(fcinfo);
+	pgq_spi_finish();
+
+	return (Datum) 0;
+}

@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * read.c
+ *		Consuming messages: read (hand out with a visibility timeout), pop
+ *		(hand out and delete) and set_vt (move a message's visibility).
+ *
+ * read and pop pick visible messages (vt <= now), lowest msg_id first,
+ * with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same
+ * row: a row another consumer has taken is either locked (skipped) or, once
+ * that consumer commits, has a vt in the future (re-checked and left out).
+ * "now" is the clock time of the call, taken once and passed to the
+ * statement, so the visibility test and the new vt agree.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "utils/timestamp.h"
+
+#include "pgq.h"
+
+PG_FUNCTION_INFO_V1(pgq_read);
+PG_FUNCTION_INFO_V1(pgq_pop);
+PG_FUNCTION_INFO_V1(pgq_set_vt);
+
+static int32 get_qty(FunctionCallInfo fcinfo, int argno);
+static int32 get_vt(FunctionCallInfo fcinfo, int argno);
+static void run_message_stmt(FunctionCallInfo fcinfo, const PgqQueue *queue,
+							 PgqStmt stmt, Datum *values, int expected_rc);
+
+static int32
+get_qty(FunctionCallInfo fcinfo, int argno)
+{
+	int32		qty;
+
+	pgq_check_not_null(fcinfo, argno, "qty");
+	qty = PG_GETARG_INT32(argno);
+	if (qty < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qty must be at least 1")));
+	return qty;
+}
+
+static int32
+get_vt(FunctionCallInfo fcinfo, int argno)
+{
+	pgq_check_not_null(fcinfo, argno, "vt");
+	return PG_GETARG_INT32(argno);
+}
+
+/*
+ * Run one of the statements that return pgq.message_record rows and hand
+ * the rows back as the function's result set.
+ */
+static void
+run_message_stmt(FunctionCallInfo fcinfo, const PgqQueue *queue,
+				 PgqStmt stmt, Datum *values, int expected_rc)
+{
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgq_spi_connect();
+	rc = SPI_execute_plan(pgq_get_plan(queue, stmt), values, NULL, false, 0);
+	if (rc != expected_rc)
+		elog(ERROR, "pgq: reading from queue \"%s\" failed: %s",
+			 queue->name, SPI_result_code_string(rc));
+	pgq_return_spi_rows(fcinfo);
+	pgq_spi_finish();
+}
+
+/*
+ * read(queue_name text, vt integer, qty integer) returns setof pgq.message_record
+ */
+Datum
+pgq_read(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		values[3];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	values[0] = TimestampTzGetDatum(now);
+	values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, get_vt(fcinfo, 1), "vt"));
+	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 2));
+
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_READ, values, SPI_OK_SELECT);
+
+	return (Datum) 0;
+}
+
+/*
+ * pop(queue_name text, qty integer DEFAULT 1) returns setof pgq.message_record
+ */
+Datum
+pgq_pop(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	Datum		values[2];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 1));
+
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_POP, values, SPI_OK_SELECT);
+
+	return (Datum) 0;
+}
+
+/*
+ * set_vt(queue_name text, msg_id bigint, vt integer) returns setof pgq.message_record
+ *
+ * The message becomes visible vt seconds from now; no row if it does not
+ * exist.
+ */
+Datum
+pgq_set_vt(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	Datum		values[2];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "msg_id");
+	values[0] = PG_GETARG_DATUM(1);
+	values[1] = TimestampTzGetDatum(pgq_seconds_from_now(GetCurrentTimestamp(),
+														 get_vt(fcinfo, 2), "vt"));
+
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_SET_VT, values,
+					 SPI_OK_UPDATE_RETURNING);
+
+	return (Datum) 0;
+}

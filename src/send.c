@@ -1,0 +1,225 @@
+/*-------------------------------------------------------------------------
+ *
+ * send.c
+ *		Producing messages: send and send_batch, in all their overloads.
+ *
+ * Each overload set maps to three C entry points that differ only in how
+ * the delay is given: none, integer seconds, or an absolute timestamptz.
+ * Whether headers are given is told by the argument count.  The message's
+ * vt (when it becomes visible) is computed here and passed as a parameter
+ * to the prepared INSERT.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/timestamp.h"
+
+#include "pgq.h"
+
+PG_FUNCTION_INFO_V1(pgq_send);
+PG_FUNCTION_INFO_V1(pgq_send_delay);
+PG_FUNCTION_INFO_V1(pgq_send_at);
+PG_FUNCTION_INFO_V1(pgq_send_batch);
+PG_FUNCTION_INFO_V1(pgq_send_batch_delay);
+PG_FUNCTION_INFO_V1(pgq_send_batch_at);
+
+/* how the last argument gives the delay */
+typedef enum DelayKind
+{
+	DELAY_NONE,					/* no delay argument */
+	DELAY_SECONDS,				/* integer seconds from now */
+	DELAY_AT					/* timestamptz */
+} DelayKind;
+
+static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind);
+static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
+							  bool nulls_ok);
+static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind);
+static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind);
+
+/*
+ * When a message sent now becomes visible.  The delay, if any, is the last
+ * argument.
+ */
+static TimestampTz
+visible_at(FunctionCallInfo fcinfo, DelayKind kind)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			argno = PG_NARGS() - 1;
+	TimestampTz at;
+
+	if (kind == DELAY_NONE)
+		return now;
+
+	pgq_check_not_null(fcinfo, argno, "delay");
+	if (kind == DELAY_SECONDS)
+		return pgq_seconds_from_now(now, PG_GETARG_INT32(argno), "delay");
+
+	at = PG_GETARG_TIMESTAMPTZ(argno);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delay must be a finite timestamp")));
+	return at;
+}
+
+/*
+ * Check a jsonb[] argument of send_batch and return its element count.
+ */
+static int
+check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
+				  bool nulls_ok)
+{
+	ArrayType  *arr;
+
+	pgq_check_not_null(fcinfo, argno, argname);
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	if (!nulls_ok && array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain null elements", argname)));
+
+	return ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+}
+
+/*
+ * send(queue_name, msg [, headers] [, delay]) returns bigint
+ */
+static Datum
+send_one(FunctionCallInfo fcinfo, DelayKind kind)
+{
+	int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
+	bool		has_headers = (nargs_no_delay == 3);
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+	int			rc;
+	int64		msg_id;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "msg");
+	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
+	values[1] = PG_GETARG_DATUM(1);
+	if (has_headers && !PG_ARGISNULL(2))
+		values[2] = PG_GETARG_DATUM(2);
+	else
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+
+	pgq_spi_connect();
+	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_SEND), values, nulls,
+						  false, 0);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "pgq: send to queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	pgq_spi_finish();
+
+	PG_RETURN_INT64(msg_id);
+}
+
+/*
+ * send_batch(queue_name, msgs [, headers] [, delay]) returns setof bigint,
+ * the new msg_ids in the order of msgs.
+ */
+static Datum
+send_batch(FunctionCallInfo fcinfo, DelayKind kind)
+{
+	int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
+	bool		has_headers = (nargs_no_delay == 3);
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqQueue	queue;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int			nmsgs;
+	int			rc;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	nmsgs = check_jsonb_array(fcinfo, 1, "msgs", false);
+	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
+	values[1] = PG_GETARG_DATUM(1);
+	if (has_headers && !PG_ARGISNULL(2))
+	{
+		int			nheaders = check_jsonb_array(fcinfo, 2, "headers", true);
+
+		if (nheaders != nmsgs)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("headers has %d elements but msgs has %d",
+							nheaders, nmsgs)));
+		values[2] = PG_GETARG_DATUM(2);
+	}
+	else
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+
+	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (nmsgs == 0)
+		return (Datum) 0;
+
+	pgq_spi_connect();
+	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_SEND_BATCH), values,
+						  nulls, false, 0);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != (uint64) nmsgs)
+		elog(ERROR, "pgq: send_batch to queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+	pgq_return_spi_rows(fcinfo);
+	pgq_spi_finish();
+
+	return (Datum) 0;
+}
+
+Datum
+pgq_send(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_NONE);
+}
+
+Datum
+pgq_send_delay(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_SECONDS);
+}
+
+Datum
+pgq_send_at(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_AT);
+}
+
+Datum
+pgq_send_batch(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_NONE);
+}
+
+Datum
+pgq_send_batch_delay(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_SECONDS);
+}
+
+Datum
+pgq_send_batch_at(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_AT);
+}
