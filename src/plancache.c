@@ -137,6 +137,17 @@ pgq_forget_queue(const char *name)
 #define MSG_COLUMNS \
 	"m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers"
 
+/*
+ * The ids read and pop hand out: visible ($1 = now), lowest first, at most
+ * $2 of them, locked, skipping rows other consumers hold.  Collected into
+ * an array so that the outer UPDATE or DELETE finds its rows through the
+ * primary key whatever the generic plan guesses about $2.
+ */
+#define VISIBLE_IDS \
+	"ARRAY(SELECT msg_id FROM pgq.%s" \
+	" WHERE vt OPERATOR(pg_catalog.<=) $1" \
+	" ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+
 static SPIPlanPtr
 prepare_stmt(const char *name, PgqStmt stmt)
 {
@@ -174,13 +185,10 @@ prepare_stmt(const char *name, PgqStmt stmt)
 
 		case PGQ_STMT_READ:
 			/* $1 now, $2 qty, $3 new vt */
-			sql = psprintf("WITH c AS (SELECT msg_id FROM pgq.%s"
-						   "  WHERE vt OPERATOR(pg_catalog.<=) $1"
-						   "  ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
-						   " u AS (UPDATE pgq.%s m SET vt = $3,"
+			sql = psprintf("WITH u AS (UPDATE pgq.%s m SET vt = $3,"
 						   "  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1,"
 						   "  last_read_at = $1"
-						   "  FROM c WHERE m.msg_id OPERATOR(pg_catalog.=) c.msg_id"
+						   "  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
 						   "  RETURNING " MSG_COLUMNS ")"
 						   " SELECT * FROM u ORDER BY msg_id", q, q);
 			argtypes[0] = TIMESTAMPTZOID;
@@ -191,11 +199,8 @@ prepare_stmt(const char *name, PgqStmt stmt)
 
 		case PGQ_STMT_POP:
 			/* $1 now, $2 qty */
-			sql = psprintf("WITH c AS (SELECT msg_id FROM pgq.%s"
-						   "  WHERE vt OPERATOR(pg_catalog.<=) $1"
-						   "  ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
-						   " d AS (DELETE FROM pgq.%s m USING c"
-						   "  WHERE m.msg_id OPERATOR(pg_catalog.=) c.msg_id"
+			sql = psprintf("WITH d AS (DELETE FROM pgq.%s m"
+						   "  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
 						   "  RETURNING " MSG_COLUMNS ")"
 						   " SELECT * FROM d ORDER BY msg_id", q, q);
 			argtypes[0] = TIMESTAMPTZOID;
