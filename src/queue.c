@@ -16,8 +16,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
@@ -33,6 +37,7 @@ PG_FUNCTION_INFO_V1(pgq_list_queues);
 
 static void lock_meta(void);
 static bool queue_in_meta(const char *name);
+static void depend_on_extension(const char *relname);
 
 /*
  * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
@@ -164,6 +169,27 @@ queue_in_meta(const char *name)
 }
 
 /*
+ * Record that a queue table depends on the pgq extension, so that DROP
+ * EXTENSION pgq refuses while queues exist (and CASCADE drops them).  The
+ * tables are deliberately not members of the extension: they are user data
+ * and pg_dump must dump them with their rows.
+ */
+static void
+depend_on_extension(const char *relname)
+{
+	ObjectAddress table;
+	ObjectAddress extension;
+
+	ObjectAddressSet(table, RelationRelationId,
+					 get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false)));
+	ObjectAddressSet(extension, ExtensionRelationId,
+					 get_extension_oid("pgq", false));
+	if (!OidIsValid(table.objectId))
+		elog(ERROR, "pgq: table pgq.%s was not created", relname);
+	recordDependencyOn(&table, &extension, DEPENDENCY_NORMAL);
+}
+
+/*
  * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
  */
 Datum
@@ -229,6 +255,9 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	if (rc != SPI_OK_UTILITY)
 		elog(ERROR, "pgq: creating the tables of queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));
+
+	depend_on_extension(psprintf("q_%s", name));
+	depend_on_extension(psprintf("a_%s", name));
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = BoolGetDatum(unlogged);
