@@ -18,7 +18,9 @@ REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=pgq
 
 ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --load-extension=pgq
+# --outputdir=. so that, on PG 15, expected output is found in ./expected
+# as for REGRESS (PGXS's default output_iso/ would look elsewhere)
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=pgq
 
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))

@@ -5,12 +5,16 @@
  *		queue's table, and the SQL-callable create_queue, drop_queue,
  *		purge_queue and list_queues.
  *
- * Creating and dropping a queue takes a SHARE ROW EXCLUSIVE lock on
- * pgq.meta, which serializes those two operations against each other (and
- * against nothing else: producers and consumers never touch pgq.meta).  A
- * second session creating the same queue therefore waits for the first to
- * commit and then finds the queue already there.  All the DDL runs in the
- * caller's transaction, so a failure leaves nothing behind.
+ * Creating and dropping a queue take a transaction-level lock on the queue
+ * name (an advisory-class lock tag of pgq's own, see lock_queue_name), so
+ * two sessions creating, or creating and dropping, the same queue take
+ * turns: the second waits for the first to commit or roll back, then looks
+ * at the catalog afresh.  Different queue names never wait for each other,
+ * and producers and consumers never take this lock.  Whether a queue exists
+ * is decided by its table in the system catalog, which always shows
+ * committed state, so the outcome is the same under REPEATABLE READ.  All
+ * the DDL runs in the caller's transaction, so a failure leaves nothing
+ * behind.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +28,12 @@
 #include "commands/extension.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -35,8 +44,8 @@ PG_FUNCTION_INFO_V1(pgq_drop_queue);
 PG_FUNCTION_INFO_V1(pgq_purge_queue);
 PG_FUNCTION_INFO_V1(pgq_list_queues);
 
-static void lock_meta(void);
-static bool queue_in_meta(const char *name);
+static void lock_queue_name(const char *name);
+static bool queue_table_exists(const char *name);
 static void depend_on_extension(const char *relname);
 
 /*
@@ -142,30 +151,38 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, PgqQueue *queue,
 	return true;
 }
 
-/* serialize create_queue and drop_queue; see the file header */
-static void
-lock_meta(void)
-{
-	int			rc;
+/*
+ * Serialize create_queue and drop_queue of one queue name until the end of
+ * the transaction; see the file header.  The tag is an advisory lock tag
+ * whose last field, PGQ_LOCK_CLASS, is one pg_advisory_lock() never uses
+ * (it uses 1 and 2), so it cannot collide with users' advisory locks; in
+ * pg_locks it shows as locktype "advisory" with objsubid PGQ_LOCK_CLASS.
+ * Two names with the same hash merely take turns.
+ */
+#define PGQ_LOCK_CLASS	0x7071
 
-	rc = SPI_execute("LOCK TABLE pgq.meta IN SHARE ROW EXCLUSIVE MODE", false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "pgq: locking pgq.meta failed: %s", SPI_result_code_string(rc));
+static void
+lock_queue_name(const char *name)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 hash_bytes((const unsigned char *) name, strlen(name)),
+						 0, PGQ_LOCK_CLASS);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+
+	/* see what the transaction we may have waited for committed */
+	AcceptInvalidationMessages();
 }
 
 static bool
-queue_in_meta(const char *name)
+queue_table_exists(const char *name)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	int			rc;
+	char		relname[NAMEDATALEN];
 
-	values[0] = CStringGetTextDatum(name);
-	rc = SPI_execute_with_args("SELECT 1 FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
-							   1, argtypes, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
-	return SPI_processed > 0;
+	snprintf(relname, sizeof(relname), "q_%s", name);
+	return OidIsValid(get_relname_relid(relname,
+										get_namespace_oid(PGQ_SCHEMA, false)));
 }
 
 /*
@@ -208,10 +225,10 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	pgq_check_not_null(fcinfo, 1, "unlogged");
 	unlogged = PG_GETARG_BOOL(1);
 
+	lock_queue_name(name);
 	pgq_spi_connect();
-	lock_meta();
 
-	if (queue_in_meta(name))
+	if (queue_table_exists(name))
 	{
 		ereport(NOTICE,
 				(errmsg("queue \"%s\" already exists, skipping", name)));
@@ -284,14 +301,15 @@ pgq_drop_queue(PG_FUNCTION_ARGS)
 	char	   *sql;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
+	SPIPlanPtr	plan;
 	int			rc;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 
+	lock_queue_name(name);
 	pgq_spi_connect();
-	lock_meta();
 
-	if (!queue_in_meta(name))
+	if (!queue_table_exists(name))
 	{
 		ereport(NOTICE,
 				(errmsg("queue \"%s\" does not exist, skipping", name)));
@@ -299,7 +317,7 @@ pgq_drop_queue(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 
-	sql = psprintf("DROP TABLE IF EXISTS pgq.%s, pgq.%s",
+	sql = psprintf("DROP TABLE pgq.%s, pgq.%s",
 				   quote_identifier(psprintf("q_%s", name)),
 				   quote_identifier(psprintf("a_%s", name)));
 	rc = SPI_execute(sql, false, 0);
@@ -307,9 +325,18 @@ pgq_drop_queue(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgq: dropping the tables of queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));
 
+	/*
+	 * Delete the catalog row as it is now, not as the transaction snapshot
+	 * saw it: under REPEATABLE READ the row may have been inserted by the
+	 * create_queue we waited for.
+	 */
+	plan = SPI_prepare("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	values[0] = CStringGetTextDatum(name);
-	rc = SPI_execute_with_args("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
-							   1, argtypes, values, NULL, false, 0);
+	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, false, false, 0);
 	if (rc != SPI_OK_DELETE)
 		elog(ERROR, "pgq: unregistering queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));

@@ -1,0 +1,305 @@
+-- test/pgtap/01_schema.sql
+--
+-- The catalog shape pgq promises: schema, the pgq.meta table, the three
+-- result types (attribute names and types, in order), and every function
+-- overload with its argument types, parameter names, defaults, return type,
+-- language, strictness and volatility.
+--
+-- Run with pg_prove against a database where pgtap and pgq are installed.
+
+\unset ECHO
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+\set ON_ERROR_STOP true
+
+BEGIN;
+
+-- regtype prints pgq.<type> only while pgq is not on the search_path:
+-- pin the search_path to the schema that holds pgtap
+DO $$
+BEGIN
+    PERFORM set_config('search_path',
+                       (SELECT quote_ident(n.nspname)
+                          FROM pg_extension e
+                          JOIN pg_namespace n ON n.oid = e.extnamespace
+                         WHERE e.extname = 'pgtap'),
+                       true);
+END
+$$;
+
+SELECT plan(147);
+
+-- ---------------------------------------------------------------------
+-- schema and catalog table (11)
+-- ---------------------------------------------------------------------
+SELECT has_schema('pgq', 'schema pgq exists');
+
+SELECT ok(
+    EXISTS (SELECT 1
+              FROM pg_extension e
+              JOIN pg_namespace n ON n.oid = e.extnamespace
+             WHERE e.extname = 'pgq' AND n.nspname = 'pgq'
+               AND NOT e.extrelocatable),
+    'extension pgq lives in schema pgq and is not relocatable'
+);
+
+SELECT has_table('pgq', 'meta', 'table pgq.meta exists');
+
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod), a.attnotnull
+        FROM pg_attribute a
+       WHERE a.attrelid = (SELECT c.oid FROM pg_class c
+                             JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = 'pgq' AND c.relname = 'meta')
+         AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum$$,
+    $$VALUES ('queue_name',  'text',                     true),
+             ('is_unlogged', 'boolean',                  true),
+             ('created_at',  'timestamp with time zone', true)$$,
+    'pgq.meta columns, types and NOT NULL, in order'
+);
+
+SELECT col_type_is('pgq', 'meta', 'queue_name',  'text',                     'pgq.meta.queue_name is text');
+SELECT col_type_is('pgq', 'meta', 'is_unlogged', 'boolean',                  'pgq.meta.is_unlogged is boolean');
+SELECT col_type_is('pgq', 'meta', 'created_at',  'timestamp with time zone', 'pgq.meta.created_at is timestamptz');
+SELECT col_is_pk('pgq', 'meta', 'queue_name', 'pgq.meta primary key is queue_name');
+SELECT col_default_is('pgq', 'meta', 'is_unlogged', 'false', 'pgq.meta.is_unlogged defaults to false');
+SELECT col_default_is('pgq', 'meta', 'created_at', 'now()', 'pgq.meta.created_at defaults to now()');
+
+SELECT ok(
+    EXISTS (SELECT 1
+              FROM pg_extension e
+             WHERE e.extname = 'pgq'
+               AND (SELECT c.oid FROM pg_class c
+                      JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'pgq' AND c.relname = 'meta') = ANY (e.extconfig)),
+    'pgq.meta is registered with pg_extension_config_dump'
+);
+
+-- ---------------------------------------------------------------------
+-- result types (6)
+-- ---------------------------------------------------------------------
+SELECT has_type('pgq', 'message_record', 'type pgq.message_record exists');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod)
+        FROM pg_type t
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        JOIN pg_attribute a ON a.attrelid = t.typrelid
+       WHERE n.nspname = 'pgq' AND t.typname = 'message_record'
+         AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum$$,
+    $$VALUES ('msg_id',       'bigint'),
+             ('read_ct',      'integer'),
+             ('enqueued_at',  'timestamp with time zone'),
+             ('last_read_at', 'timestamp with time zone'),
+             ('vt',           'timestamp with time zone'),
+             ('message',      'jsonb'),
+             ('headers',      'jsonb')$$,
+    'pgq.message_record attributes and types, in order'
+);
+
+SELECT has_type('pgq', 'queue_record', 'type pgq.queue_record exists');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod)
+        FROM pg_type t
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        JOIN pg_attribute a ON a.attrelid = t.typrelid
+       WHERE n.nspname = 'pgq' AND t.typname = 'queue_record'
+         AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum$$,
+    $$VALUES ('queue_name',  'text'),
+             ('is_unlogged', 'boolean'),
+             ('created_at',  'timestamp with time zone')$$,
+    'pgq.queue_record attributes and types, in order'
+);
+
+SELECT has_type('pgq', 'metrics_result', 'type pgq.metrics_result exists');
+SELECT results_eq(
+    $$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod)
+        FROM pg_type t
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        JOIN pg_attribute a ON a.attrelid = t.typrelid
+       WHERE n.nspname = 'pgq' AND t.typname = 'metrics_result'
+         AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum$$,
+    $$VALUES ('queue_name',           'text'),
+             ('queue_length',         'bigint'),
+             ('queue_visible_length', 'bigint'),
+             ('newest_msg_age_sec',   'integer'),
+             ('oldest_msg_age_sec',   'integer'),
+             ('total_messages',       'bigint'),
+             ('scrape_time',          'timestamp with time zone')$$,
+    'pgq.metrics_result attributes and types, in order'
+);
+
+-- ---------------------------------------------------------------------
+-- functions: the 25 overloads, one row each.  Argument types are spelled
+-- as regtype prints them, because function_returns / function_lang_is /
+-- isnt_strict / volatility_is compare the spelled-out list.
+-- ---------------------------------------------------------------------
+CREATE TEMP TABLE pgq_fn (
+    ord     int PRIMARY KEY,
+    name    name NOT NULL,
+    args    name[] NOT NULL,
+    returns text NOT NULL,
+    vol     text NOT NULL
+) ON COMMIT DROP;
+
+INSERT INTO pgq_fn VALUES
+    ( 1, 'create_queue', '{text,boolean}',                                        'void',                     'volatile'),
+    ( 2, 'drop_queue',   '{text}',                                                'boolean',                  'volatile'),
+    ( 3, 'purge_queue',  '{text}',                                                'bigint',                   'volatile'),
+    ( 4, 'list_queues',  '{}',                                                    'setof pgq.queue_record',   'stable'),
+    ( 5, 'metrics',      '{text}',                                                'pgq.metrics_result',       'volatile'),
+    ( 6, 'metrics_all',  '{}',                                                    'setof pgq.metrics_result', 'volatile'),
+    ( 7, 'send',         '{text,jsonb}',                                          'bigint',                   'volatile'),
+    ( 8, 'send',         '{text,jsonb,jsonb}',                                    'bigint',                   'volatile'),
+    ( 9, 'send',         '{text,jsonb,integer}',                                  'bigint',                   'volatile'),
+    (10, 'send',         '{text,jsonb,"timestamp with time zone"}',               'bigint',                   'volatile'),
+    (11, 'send',         '{text,jsonb,jsonb,integer}',                            'bigint',                   'volatile'),
+    (12, 'send',         '{text,jsonb,jsonb,"timestamp with time zone"}',         'bigint',                   'volatile'),
+    (13, 'send_batch',   '{text,jsonb[]}',                                        'setof bigint',             'volatile'),
+    (14, 'send_batch',   '{text,jsonb[],jsonb[]}',                                'setof bigint',             'volatile'),
+    (15, 'send_batch',   '{text,jsonb[],integer}',                                'setof bigint',             'volatile'),
+    (16, 'send_batch',   '{text,jsonb[],"timestamp with time zone"}',             'setof bigint',             'volatile'),
+    (17, 'send_batch',   '{text,jsonb[],jsonb[],integer}',                        'setof bigint',             'volatile'),
+    (18, 'send_batch',   '{text,jsonb[],jsonb[],"timestamp with time zone"}',     'setof bigint',             'volatile'),
+    (19, 'read',         '{text,integer,integer}',                                'setof pgq.message_record', 'volatile'),
+    (20, 'pop',          '{text,integer}',                                        'setof pgq.message_record', 'volatile'),
+    (21, 'set_vt',       '{text,bigint,integer}',                                 'setof pgq.message_record', 'volatile'),
+    (22, 'archive',      '{text,bigint}',                                         'boolean',                  'volatile'),
+    (23, 'archive',      '{text,bigint[]}',                                       'setof bigint',             'volatile'),
+    (24, 'delete',       '{text,bigint}',                                         'boolean',                  'volatile'),
+    (25, 'delete',       '{text,bigint[]}',                                       'setof bigint',             'volatile');
+
+-- has_function for every overload (25)
+SELECT has_function('pgq', name, args,
+                    format('function pgq.%s(%s) exists', name, array_to_string(args, ', ')))
+  FROM pgq_fn ORDER BY ord;
+
+-- return types (25)
+SELECT function_returns('pgq', name, args, returns,
+                        format('pgq.%s(%s) returns %s', name, array_to_string(args, ', '), returns))
+  FROM pgq_fn ORDER BY ord;
+
+-- language C (25)
+SELECT function_lang_is('pgq', name, args, 'c',
+                        format('pgq.%s(%s) is LANGUAGE c', name, array_to_string(args, ', ')))
+  FROM pgq_fn ORDER BY ord;
+
+-- not STRICT: NULL arguments must reach the C code so it can raise the
+-- documented errors (25)
+SELECT isnt_strict('pgq', name, args,
+                   format('pgq.%s(%s) is not STRICT', name, array_to_string(args, ', ')))
+  FROM pgq_fn ORDER BY ord;
+
+-- volatility: everything VOLATILE except list_queues, which is STABLE (25)
+SELECT volatility_is('pgq', name, args, vol,
+                     format('pgq.%s(%s) is %s', name, array_to_string(args, ', '), vol))
+  FROM pgq_fn ORDER BY ord;
+
+-- ---------------------------------------------------------------------
+-- the complete overload set, parameter names and defaults (5)
+-- ---------------------------------------------------------------------
+SELECT results_eq(
+    $$SELECT p.proname::text COLLATE "default",
+             array_to_string(p.proargtypes::regtype[], ','),
+             p.proargnames::text[] COLLATE "default"
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'pgq'
+       ORDER BY p.proname, array_to_string(p.proargtypes::regtype[], ',') COLLATE "C"$$,
+    $$VALUES
+        ('archive',      'text,bigint',                                     ARRAY['queue_name','msg_id']),
+        ('archive',      'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
+        ('create_queue', 'text,boolean',                                    ARRAY['queue_name','unlogged']),
+        ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
+        ('delete',       'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
+        ('drop_queue',   'text',                                            ARRAY['queue_name']),
+        ('list_queues',  '',                                                NULL::text[]),
+        ('metrics',      'text',                                            ARRAY['queue_name']),
+        ('metrics_all',  '',                                                NULL::text[]),
+        ('pop',          'text,integer',                                    ARRAY['queue_name','qty']),
+        ('purge_queue',  'text',                                            ARRAY['queue_name']),
+        ('read',         'text,integer,integer',                            ARRAY['queue_name','vt','qty']),
+        ('send',         'text,jsonb',                                      ARRAY['queue_name','msg']),
+        ('send',         'text,jsonb,integer',                              ARRAY['queue_name','msg','delay']),
+        ('send',         'text,jsonb,jsonb',                                ARRAY['queue_name','msg','headers']),
+        ('send',         'text,jsonb,jsonb,integer',                        ARRAY['queue_name','msg','headers','delay']),
+        ('send',         'text,jsonb,jsonb,timestamp with time zone',       ARRAY['queue_name','msg','headers','delay']),
+        ('send',         'text,jsonb,timestamp with time zone',             ARRAY['queue_name','msg','delay']),
+        ('send_batch',   'text,jsonb[]',                                    ARRAY['queue_name','msgs']),
+        ('send_batch',   'text,jsonb[],integer',                            ARRAY['queue_name','msgs','delay']),
+        ('send_batch',   'text,jsonb[],jsonb[]',                            ARRAY['queue_name','msgs','headers']),
+        ('send_batch',   'text,jsonb[],jsonb[],integer',                    ARRAY['queue_name','msgs','headers','delay']),
+        ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone',   ARRAY['queue_name','msgs','headers','delay']),
+        ('send_batch',   'text,jsonb[],timestamp with time zone',           ARRAY['queue_name','msgs','delay']),
+        ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt'])$$,
+    'schema pgq holds exactly the documented overloads, with the documented parameter names'
+);
+
+SELECT is(
+    (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
+      WHERE p.oid = to_regprocedure('pgq.pop(text,integer)')),
+    'queue_name text, qty integer DEFAULT 1',
+    'pgq.pop qty defaults to 1'
+);
+
+SELECT is(
+    (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
+      WHERE p.oid = to_regprocedure('pgq.create_queue(text,boolean)')),
+    'queue_name text, unlogged boolean DEFAULT false',
+    'pgq.create_queue unlogged defaults to false'
+);
+
+SELECT results_eq(
+    $$SELECT p.proname::text COLLATE "default", p.pronargdefaults::int
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
+       ORDER BY p.proname COLLATE "C"$$,
+    $$VALUES ('create_queue', 1), ('pop', 1)$$,
+    'only create_queue and pop have a parameter default, one each'
+);
+
+SELECT results_eq(
+    $$SELECT p.proname::text COLLATE "default",
+             array_to_string(p.proargtypes::regtype[], ','),
+             p.prosrc COLLATE "default", p.probin COLLATE "default"
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'pgq'
+       ORDER BY p.proname, array_to_string(p.proargtypes::regtype[], ',') COLLATE "C"$$,
+    $$VALUES
+        ('archive',      'text,bigint',                                   'pgq_archive',          '$libdir/pgq'),
+        ('archive',      'text,bigint[]',                                 'pgq_archive_batch',    '$libdir/pgq'),
+        ('create_queue', 'text,boolean',                                  'pgq_create_queue',     '$libdir/pgq'),
+        ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
+        ('delete',       'text,bigint[]',                                 'pgq_delete_batch',     '$libdir/pgq'),
+        ('drop_queue',   'text',                                          'pgq_drop_queue',       '$libdir/pgq'),
+        ('list_queues',  '',                                              'pgq_list_queues',      '$libdir/pgq'),
+        ('metrics',      'text',                                          'pgq_metrics',          '$libdir/pgq'),
+        ('metrics_all',  '',                                              'pgq_metrics_all',      '$libdir/pgq'),
+        ('pop',          'text,integer',                                  'pgq_pop',              '$libdir/pgq'),
+        ('purge_queue',  'text',                                          'pgq_purge_queue',      '$libdir/pgq'),
+        ('read',         'text,integer,integer',                          'pgq_read',             '$libdir/pgq'),
+        ('send',         'text,jsonb',                                    'pgq_send',             '$libdir/pgq'),
+        ('send',         'text,jsonb,integer',                            'pgq_send_delay',       '$libdir/pgq'),
+        ('send',         'text,jsonb,jsonb',                              'pgq_send',             '$libdir/pgq'),
+        ('send',         'text,jsonb,jsonb,integer',                      'pgq_send_delay',       '$libdir/pgq'),
+        ('send',         'text,jsonb,jsonb,timestamp with time zone',     'pgq_send_at',          '$libdir/pgq'),
+        ('send',         'text,jsonb,timestamp with time zone',           'pgq_send_at',          '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[]',                                  'pgq_send_batch',       '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[],integer',                          'pgq_send_batch_delay', '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[],jsonb[]',                          'pgq_send_batch',       '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[],jsonb[],integer',                  'pgq_send_batch_delay', '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone', 'pgq_send_batch_at',    '$libdir/pgq'),
+        ('send_batch',   'text,jsonb[],timestamp with time zone',         'pgq_send_batch_at',    '$libdir/pgq'),
+        ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq')$$,
+    'every overload is bound to its pgq_<verb> symbol in $libdir/pgq'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
