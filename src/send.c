@@ -151,7 +151,6 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	nmsgs = check_jsonb_array(fcinfo, 1, "msgs", false);
-	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
 	values[1] = PG_GETARG_DATUM(1);
 	if (has_headers && !PG_ARGISNULL(2))
 	{
@@ -169,6 +168,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 		values[2] = (Datum) 0;
 		nulls[2] = 'n';
 	}
+	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
 
 	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
 

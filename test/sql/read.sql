@@ -1,0 +1,97 @@
+--
+-- read: quantity, order, visibility timeout, read count, rollback
+--
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+
+SELECT pgq.create_queue('rd');
+SELECT count(*) FROM pgq.send_batch('rd',
+    ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}']::jsonb[],
+    ARRAY['{"h": 1}', NULL, NULL, NULL, '{"h": 5}']::jsonb[]);
+
+-- qty caps the number of rows; lowest msg_id first; each row already
+-- shows the new read_ct, last_read_at and vt
+SELECT msg_id, read_ct, message, headers,
+       last_read_at >= now() AND last_read_at <= clock_timestamp() AS last_read_ok,
+       vt >= now() + interval '300 s'
+       AND vt <= clock_timestamp() + interval '300 s' AS vt_ok,
+       enqueued_at < vt AS enqueued_ok
+  FROM pgq.read('rd', 300, 2);
+
+-- the rows returned match what is stored
+SELECT msg_id, read_ct, last_read_at IS NOT NULL AS was_read,
+       vt > clock_timestamp() + interval '200 s' AS invisible
+  FROM pgq.q_rd ORDER BY msg_id;
+
+-- read messages are invisible: the next read gets the rest
+SELECT msg_id, read_ct, message FROM pgq.read('rd', 600, 10);
+SELECT msg_id, read_ct FROM pgq.read('rd', 30, 10);
+SELECT count(*) FROM pgq.read(queue_name => 'rd', vt => 30, qty => 1);
+
+-- the longer visibility timeout was stored for 3, 4 and 5
+SELECT msg_id,
+       vt >= enqueued_at + interval '600 s'
+       AND vt <= clock_timestamp() + interval '600 s' AS vt_600
+  FROM pgq.q_rd WHERE msg_id >= 3 ORDER BY msg_id;
+
+-- vt = 0: the message is visible again at once, and read_ct counts up
+SELECT pgq.send('rd', '{"n": 6}');
+SELECT msg_id, read_ct, vt <= clock_timestamp() AS visible_now
+  FROM pgq.read('rd', 0, 1);
+SELECT msg_id, read_ct FROM pgq.read('rd', 0, 1);
+SELECT msg_id, read_ct FROM pgq.read('rd', 0, 5);
+
+-- order is by msg_id, not by vt or by send time
+SELECT pgq.send('rd', '{"n": 7}', '2000-01-01 00:00:00+00'::timestamptz);
+SELECT msg_id, set_vt.vt <= clock_timestamp() AS visible
+  FROM pgq.set_vt('rd', 2, 0) AS set_vt;
+SELECT msg_id, read_ct, message FROM pgq.read('rd', 0, 10);
+SELECT msg_id, read_ct FROM pgq.read('rd', 0, 2);
+
+-- a rolled-back read leaves the message as it was
+SELECT msg_id, read_ct, last_read_at AS last_read_before, vt AS vt_before
+  FROM pgq.q_rd WHERE msg_id = 2 \gset
+BEGIN;
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+-- inside the transaction the message is taken
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+ROLLBACK;
+SELECT msg_id, read_ct,
+       last_read_at = :'last_read_before'::timestamptz AS same_last_read,
+       vt = :'vt_before'::timestamptz AS same_vt
+  FROM pgq.q_rd WHERE msg_id = 2;
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+
+-- reads in one transaction see each other's effect
+BEGIN;
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
+COMMIT;
+
+-- nothing visible any more; a read of an empty queue is empty
+SELECT count(*) FROM pgq.read('rd', 30, 10);
+SELECT pgq.create_queue('rd_empty');
+SELECT count(*) FROM pgq.read('rd_empty', 30, 10);
+
+-- read in the select list works as well
+SELECT (pgq.read('rd_empty', 300, 1)).msg_id;
+SELECT pgq.send('rd_empty', '{"sl": 1}');
+SELECT (r).msg_id, (r).read_ct, (r).message
+  FROM (SELECT pgq.read('rd_empty', 300, 1) AS r) s;
+
+-- several reads in one statement each get the next message
+SELECT count(*) FROM pgq.send_batch('rd_empty', ARRAY['{"m": 2}', '{"m": 3}', '{"m": 4}']::jsonb[]);
+SELECT g, (pgq.read('rd_empty', 300, 1)).msg_id FROM generate_series(1, 4) g;
+
+-- the largest vt is accepted
+SELECT pgq.send('rd_empty', '{"m": 5}');
+SELECT msg_id, vt > now() + interval '60 years' AS far_away
+  FROM pgq.read('rd_empty', 2147483647, 1);
+SELECT count(*) FROM pgq.read('rd_empty', 0, 10);
+
+-- final state
+SELECT msg_id, read_ct, message FROM pgq.q_rd ORDER BY msg_id;
+
+SELECT pgq.drop_queue('rd');
+SELECT pgq.drop_queue('rd_empty');
