@@ -47,6 +47,7 @@ PG_FUNCTION_INFO_V1(pgq_list_queues);
 static void lock_queue_name(const char *name);
 static bool queue_table_exists(const char *name);
 static void depend_on_extension(const char *relname);
+static void set_sequence_logged(const char *name);
 
 /*
  * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
@@ -206,6 +207,26 @@ depend_on_extension(const char *relname)
 	recordDependencyOn(&table, &extension, DEPENDENCY_NORMAL);
 }
 
+static void
+set_sequence_logged(const char *name)
+{
+	char		relname[NAMEDATALEN];
+	Oid			relid;
+	Oid			seqid;
+	int			rc;
+
+	snprintf(relname, sizeof(relname), "q_%s", name);
+	relid = get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false));
+	seqid = getIdentitySequence(relid, get_attnum(relid, "msg_id"), false);
+
+	rc = SPI_execute(psprintf("ALTER SEQUENCE pgq.%s SET LOGGED",
+							  quote_identifier(get_rel_name(seqid))),
+					 false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "pgq: making the msg_id sequence of queue \"%s\" logged failed: %s",
+			 name, SPI_result_code_string(rc));
+}
+
 /*
  * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
  */
@@ -275,6 +296,16 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 
 	depend_on_extension(psprintf("q_%s", name));
 	depend_on_extension(psprintf("a_%s", name));
+
+	/*
+	 * The identity sequence of an unlogged table is unlogged too, and a crash
+	 * would reset it to 1 while the (logged) archive keeps the old ids:
+	 * msg_ids would repeat and archive() would fail on the archive's primary
+	 * key.  A logged sequence survives the crash (and skips ahead), so ids
+	 * only ever grow.
+	 */
+	if (unlogged)
+		set_sequence_logged(name);
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = BoolGetDatum(unlogged);

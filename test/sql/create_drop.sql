@@ -153,3 +153,10 @@ SELECT pgq.drop_queue('cd_named3');
 SELECT count(*) FROM pgq.meta WHERE queue_name LIKE 'cd\_%';
 SELECT count(*) = :rels_before AS same_relations_as_before FROM pg_class
  WHERE relnamespace = 'pgq'::regnamespace;
+
+-- an unlogged queue's msg_id sequence is logged, so ids never repeat after a crash
+SELECT pgq.create_queue('cd_seq', true);
+SELECT c.relname, c.relpersistence
+  FROM pg_class c
+ WHERE c.oid = pg_get_serial_sequence('pgq.q_cd_seq', 'msg_id')::regclass;
+SELECT pgq.drop_queue('cd_seq');

@@ -1,0 +1,143 @@
+# test/lib.sh: shared by test/run.sh and test/demo.sh (source it, don't run it)
+#
+# What lives here:
+#   pgq_install_deps      install the Debian packages the build and the tests need, if missing
+#   pgq_build_install     build pgq with warnings as errors and install it into PostgreSQL 15
+#   pgq_scratch_new       make a scratch copy of the source tree the tests can own
+#   pgq_as_tester         run a command as the user that owns the scratch copy
+#   pgq_cluster_start/stop  a throwaway cluster listening only on a unix socket in a private directory
+#
+# initdb refuses to run as root, so when these scripts run as root every cluster is created and
+# started by the "postgres" system user (made by the postgresql-15 package) inside a scratch
+# directory that user owns.  As any other user, root's part (apt-get, make install) goes through sudo.
+
+PGQ_PG_VERSION=15
+PGQ_PG_BINDIR=/usr/lib/postgresql/$PGQ_PG_VERSION/bin
+PGQ_PG_CONFIG=$PGQ_PG_BINDIR/pg_config
+PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap pgtap libipc-run-perl make gcc"
+PGQ_TESTER=postgres
+
+# the repository root: the directory above the one holding this file
+PGQ_TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+export PATH="$PGQ_PG_BINDIR:$PATH"
+
+pgq_is_root()
+{
+	[ "$(id -u)" -eq 0 ]
+}
+
+# run a command as root: directly when we are root, else through sudo
+pgq_as_root()
+{
+	if pgq_is_root; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "error: \"$*\" needs root, and sudo is not installed" >&2
+		return 1
+	fi
+}
+
+pgq_pkg_installed()
+{
+	dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'
+}
+
+# install whatever is missing from PGQ_PACKAGES; installs nothing when all are there
+pgq_install_deps()
+{
+	local pkg missing=()
+
+	if ! command -v dpkg >/dev/null 2>&1; then
+		echo "error: dpkg not found; these scripts expect Debian 12" >&2
+		return 1
+	fi
+	for pkg in $PGQ_PACKAGES; do
+		pgq_pkg_installed "$pkg" || missing+=("$pkg")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "packages: all installed ($PGQ_PACKAGES)"
+		return 0
+	fi
+	echo "packages: installing ${missing[*]}"
+	pgq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+		pgq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+# build in the source tree as the calling user, install as root
+pgq_build_install()
+{
+	echo "build: make PG_CFLAGS=\"-Wall -Wextra -Werror\" && make install"
+	make -C "$PGQ_TREE" -s PG_CONFIG="$PGQ_PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Werror" &&
+		pgq_as_root make -C "$PGQ_TREE" -s PG_CONFIG="$PGQ_PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Werror" install &&
+		echo "build: pgq installed into $("$PGQ_PG_CONFIG" --pkglibdir)"
+}
+
+# PGQ_SCRATCH := a new private directory holding tree/ (a copy of the source tree without .git),
+# owned by the user that will run clusters in it
+pgq_scratch_new()
+{
+	PGQ_SCRATCH=$(mktemp -d /tmp/pgq-test.XXXXXX) || return 1
+	mkdir "$PGQ_SCRATCH/tree" &&
+		tar -C "$PGQ_TREE" --exclude=./.git -cf - . | tar -C "$PGQ_SCRATCH/tree" -xf - || return 1
+	if pgq_is_root; then
+		chown -R "$PGQ_TESTER:" "$PGQ_SCRATCH" || return 1
+	fi
+}
+
+# stop every server still running from a data directory under PGQ_SCRATCH, then remove it
+pgq_scratch_remove()
+{
+	local pidfile
+
+	[ -n "${PGQ_SCRATCH:-}" ] && [ -d "$PGQ_SCRATCH" ] || return 0
+	find "$PGQ_SCRATCH" -name postmaster.pid 2>/dev/null | while read -r pidfile; do
+		pgq_as_tester pg_ctl -D "$(dirname "$pidfile")" -m immediate -w stop >/dev/null 2>&1
+	done
+	rm -rf "$PGQ_SCRATCH"
+}
+
+# run a command as the user that owns the scratch copy (postgres when we are root)
+pgq_as_tester()
+{
+	if pgq_is_root; then
+		runuser -u "$PGQ_TESTER" -- env PATH="$PATH" HOME="$PGQ_SCRATCH" "$@"
+	else
+		"$@"
+	fi
+}
+
+# pgq_cluster_start DIR PORT: initdb in DIR/data and start it, listening only on a unix socket in
+# DIR; exports PGHOST, PGPORT, PGDATABASE for the clients.  Server log: DIR/server.log.
+pgq_cluster_start()
+{
+	local var
+
+	PGQ_CLUSTER_DIR=$1
+	# connection settings of the caller's environment must not leak into the tests
+	for var in $(compgen -e | grep '^PG' | grep -v '^PGQ_'); do
+		unset "$var"
+	done
+	mkdir -p "$PGQ_CLUSTER_DIR" || return 1
+	if ! initdb -D "$PGQ_CLUSTER_DIR/data" -A trust --no-locale -E UTF8 >"$PGQ_CLUSTER_DIR/initdb.log" 2>&1; then
+		cat "$PGQ_CLUSTER_DIR/initdb.log" >&2
+		return 1
+	fi
+	if ! pg_ctl -D "$PGQ_CLUSTER_DIR/data" -l "$PGQ_CLUSTER_DIR/server.log" -w \
+		-o "-c listen_addresses='' -k '$PGQ_CLUSTER_DIR' -p $2 -c fsync=off" start >/dev/null; then
+		cat "$PGQ_CLUSTER_DIR/server.log" >&2
+		return 1
+	fi
+	export PGHOST=$PGQ_CLUSTER_DIR PGPORT=$2 PGDATABASE=postgres
+}
+
+pgq_cluster_stop()
+{
+	if [ -n "${PGQ_CLUSTER_DIR:-}" ] && [ -f "$PGQ_CLUSTER_DIR/data/postmaster.pid" ]; then
+		pg_ctl -D "$PGQ_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 ||
+			pg_ctl -D "$PGQ_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1
+	fi
+	return 0
+}

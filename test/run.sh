@@ -1,0 +1,277 @@
+#!/bin/bash
+# test/run.sh: run every pgq test suite on a Debian 12 machine with PostgreSQL 15
+#
+#   bash test/run.sh
+#
+# 1. installs the Debian packages that are missing (apt-get, through sudo unless root)
+# 2. builds pgq with -Wall -Wextra -Werror and installs it
+# 3. runs, in throwaway clusters only, each suite in turn, going on when one fails:
+#      regress    pg_regress over test/sql       (make installcheck, REGRESS)
+#      isolation  isolation specs in test/specs  (make installcheck, ISOLATION)
+#      pgtap      test/pgtap/*.sql via pg_prove  (database with pgtap and pgq)
+#      tap        test/t/*.pl                    (make installcheck, TAP_TESTS; each test makes its own nodes)
+# 4. prints one line per suite, then, last, "N passed, N failed" over all suites; exits non-zero
+#    if anything failed.  A suite that could not run counts as one failure.
+#
+# The suites run in a scratch copy of the tree (as the "postgres" user when run as root, since
+# initdb refuses root); their outputs come back into the tree: results/, output_iso/,
+# regression.diffs, regression.out, tmp_check/ (TAP logs), and log/: each suite's output
+# (log/<suite>.out), the diffs of failed regress and isolation tests (log/<suite>.diffs) and the
+# test cluster's server log (log/server.log).
+# Set PGQ_TEST_PORT to change the port of the regress/isolation/pgTAP cluster (default 5451);
+# it listens only on a unix socket in a private directory.
+
+set -u
+
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SUITES="regress isolation pgtap tap"
+PORT=${PGQ_TEST_PORT:-5451}
+OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
+
+# record SUITE PASSED FAILED [NOTE...]: one line of the status file
+record()
+{
+	local suite=$1 passed=$2 failed=$3
+	shift 3
+	echo "$suite $passed $failed $*" >>"$STATUS"
+}
+
+# banner SUITE TEXT
+banner()
+{
+	echo
+	echo "=== $1: $2"
+}
+
+# nfiles GLOB...: how many of the globbed paths exist
+nfiles()
+{
+	local f n=0
+	for f in "$@"; do
+		[ -e "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# count_regress SUITE LOGFILE RC: count pg_regress / pg_isolation_regress results.
+# The summary line is authoritative; without one the run did not finish.
+count_regress()
+{
+	local suite=$1 log=$2 rc=$3 summary passed failed note=""
+
+	summary=$(grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (passed|failed))' "$log" | tail -n 1)
+	if [[ $summary =~ All\ ([0-9]+)\ tests\ passed ]]; then
+		passed=${BASH_REMATCH[1]}
+		failed=0
+	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
+		failed=${BASH_REMATCH[1]}
+		passed=$((BASH_REMATCH[2] - failed))
+	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ passed ]]; then
+		passed=${BASH_REMATCH[1]}
+		failed=$((BASH_REMATCH[2] - passed))
+		note="(failures ignored by the schedule count as failed)"
+	else
+		passed=$(grep -cE '\.\.\. +ok( |$)' "$log")
+		failed=$(grep -cE '\.\.\. +FAILED' "$log")
+		[ "$failed" -eq 0 ] && failed=1
+		note="(did not finish, exit status $rc)"
+	fi
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+		note="(exit status $rc)"
+	fi
+	record "$suite" "$passed" "$failed" "$note"
+}
+
+# count_tap SUITE LOGFILE RC: count TAP assertions in verbose prove/pg_prove output.
+# A file that died or broke its plan without a failed assertion counts as one failure.
+count_tap()
+{
+	local suite=$1 log=$2 rc=$3 passed failed broken note=""
+
+	passed=$(grep -E '^(ok [0-9]+|not ok [0-9]+.*# *TODO)' "$log" | grep -c .)
+	failed=$(grep -E '^not ok [0-9]+' "$log" | grep -vcE '# *TODO')
+	broken=$(awk '
+		/^Test Summary Report/ { s = 1; next }
+		!s { next }
+		/^Files=[0-9]+, Tests=/ { s = 0; next }
+		/\(Wstat: .*Failed: [0-9]+\)$/ { n += bad; f = ($0 ~ /Failed: 0\)$/); bad = 0; next }
+		f && /^[ \t]+(Parse errors|Non-zero (exit|wait) status)/ { bad = 1 }
+		END { print n + bad }' "$log")
+	if [ "$broken" -gt 0 ]; then
+		failed=$((failed + broken))
+		note="($broken file(s) died or broke their plan)"
+	fi
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+		note="(exit status $rc)"
+	fi
+	if [ $((passed + failed)) -eq 0 ]; then
+		failed=1
+		note="(no assertions ran)"
+	fi
+	record "$suite" "$passed" "$failed" "$note"
+}
+
+# suite_make SUITE TESTGLOB MAKEVARS...: one PGXS installcheck suite, the others switched off
+suite_make()
+{
+	local suite=$1 glob=$2 rc
+	shift 2
+
+	banner "$suite" "make installcheck $*"
+	# shellcheck disable=SC2086 # the glob is meant to expand
+	if [ "$(nfiles $glob)" -eq 0 ]; then
+		echo "no tests match $glob"
+		record "$suite" 0 1 "(no tests in $(dirname "$glob"))"
+		return
+	fi
+	# regress and isolation may share one output directory: keep each suite's diffs apart
+	rm -f regression.diffs output_iso/regression.diffs
+	make installcheck PG_CONFIG="$PGQ_PG_CONFIG" "$@" 2>&1 | tee "log/$suite.out"
+	rc=${PIPESTATUS[0]}
+	cat regression.diffs output_iso/regression.diffs 2>/dev/null >"log/$suite.diffs"
+	[ -s "log/$suite.diffs" ] || rm -f "log/$suite.diffs"
+	if [ "$suite" = tap ]; then
+		count_tap "$suite" "log/$suite.out" "$rc"
+	else
+		count_regress "$suite" "log/$suite.out" "$rc"
+	fi
+}
+
+suite_pgtap()
+{
+	local rc files=(test/pgtap/*.sql)
+
+	banner pgtap "pg_prove test/pgtap/*.sql"
+	if [ "$(nfiles "${files[@]}")" -eq 0 ]; then
+		echo "no tests match test/pgtap/*.sql"
+		record pgtap 0 1 "(no tests in test/pgtap)"
+		return
+	fi
+	if ! { createdb pgq_pgtap &&
+		psql -X -q -v ON_ERROR_STOP=1 -d pgq_pgtap \
+			-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION pgq'; } >log/pgtap.out 2>&1; then
+		cat log/pgtap.out
+		record pgtap 0 1 "(could not create the database with pgtap and pgq)"
+		return
+	fi
+	pg_prove --verbose -d pgq_pgtap "${files[@]}" 2>&1 | tee -a log/pgtap.out
+	rc=${PIPESTATUS[0]}
+	count_tap pgtap log/pgtap.out "$rc"
+}
+
+# the unprivileged half: runs in the scratch copy, owns every server it starts
+run_suites()
+{
+	local suite
+
+	cd "$PGQ_SCRATCH/tree" || exit 1
+	# shellcheck disable=SC2086 # a list of paths
+	rm -rf $OUTPUTS
+	mkdir -p log
+	trap 'pgq_cluster_stop' EXIT
+	trap 'exit 130' INT TERM
+
+	banner cluster "initdb and start on a unix socket in $PGQ_SCRATCH/cluster, port $PORT"
+	if pgq_cluster_start "$PGQ_SCRATCH/cluster" "$PORT"; then
+		suite_make regress 'test/sql/*.sql' ISOLATION= TAP_TESTS=
+		suite_make isolation 'test/specs/*.spec' REGRESS= TAP_TESTS=
+		suite_pgtap
+		pgq_cluster_stop
+	else
+		for suite in regress isolation pgtap; do
+			record "$suite" 0 1 "(the test cluster did not start)"
+		done
+	fi
+	cp "$PGQ_SCRATCH/cluster/server.log" log/server.log 2>/dev/null
+	unset PGHOST PGPORT PGDATABASE
+	suite_make tap 'test/t/*.pl' REGRESS= ISOLATION= PROVE_FLAGS=--verbose
+}
+
+# bring the suites' outputs back into the source tree
+copy_back()
+{
+	local out
+
+	for out in $OUTPUTS; do
+		if [ -e "$PGQ_SCRATCH/tree/$out" ]; then
+			cp -R "$PGQ_SCRATCH/tree/$out" "$PGQ_TREE/$out"
+		fi
+	done
+}
+
+# print diffs and the per-suite lines, then the final line; return 1 if anything failed
+report()
+{
+	local suite line passed failed note total_passed=0 total_failed=0 diffs
+
+	for diffs in log/regress.diffs log/isolation.diffs; do
+		if [ -s "$PGQ_TREE/$diffs" ]; then
+			echo
+			echo "=== $diffs"
+			cat "$PGQ_TREE/$diffs"
+		fi
+	done
+	if [ -d "$PGQ_TREE/tmp_check/log" ] && ! grep -q '^tap [0-9]* 0 ' "$STATUS"; then
+		echo
+		echo "=== TAP node logs are in $PGQ_TREE/tmp_check/log"
+	fi
+	echo
+	echo "=== summary"
+	for suite in $SUITES; do
+		line=$(grep "^$suite " "$STATUS" 2>/dev/null | tail -n 1)
+		if [ -z "$line" ]; then
+			line="$suite 0 1 (could not run)"
+		fi
+		read -r _ passed failed note <<<"$line"
+		printf '%-10s %4d passed, %4d failed%s\n' "$suite:" "$passed" "$failed" "${note:+ $note}"
+		total_passed=$((total_passed + passed))
+		total_failed=$((total_failed + failed))
+	done
+	echo "$total_passed passed, $total_failed failed"
+	[ "$total_failed" -eq 0 ]
+}
+
+# the half that runs as the caller: packages, build, scratch copy, report
+main()
+{
+	local suite
+
+	cd "$PGQ_TREE" || exit 1
+	# outputs of an earlier run would be mistaken for this run's
+	# shellcheck disable=SC2086 # a list of paths
+	rm -rf $OUTPUTS
+	STATUS=$(mktemp /tmp/pgq-status.XXXXXX) || exit 1
+	trap 'pgq_scratch_remove; rm -f "$STATUS"' EXIT
+	trap 'exit 130' INT TERM
+
+	if ! pgq_install_deps; then
+		for suite in $SUITES; do
+			record "$suite" 0 1 "(could not install the packages)"
+		done
+	elif ! pgq_build_install; then
+		for suite in $SUITES; do
+			record "$suite" 0 1 "(build or install failed)"
+		done
+	elif ! pgq_scratch_new; then
+		for suite in $SUITES; do
+			record "$suite" 0 1 "(could not make a scratch copy)"
+		done
+	else
+		(cd "$PGQ_SCRATCH/tree" && pgq_as_tester bash test/run.sh --suites "$PGQ_SCRATCH")
+		cat "$PGQ_SCRATCH/status" >>"$STATUS" 2>/dev/null
+		copy_back
+	fi
+	report
+}
+
+if [ "${1:-}" = "--suites" ]; then
+	PGQ_SCRATCH=$2
+	STATUS=$PGQ_SCRATCH/status
+	run_suites
+	exit 0
+fi
+main
