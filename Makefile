@@ -9,7 +9,8 @@ OBJS = \
 	src/send.o \
 	src/read.o \
 	src/delete.o \
-	src/metrics.o
+	src/metrics.o \
+	src/grant.o
 
 DATA = $(wildcard sql/pgq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

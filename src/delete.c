@@ -39,7 +39,7 @@ finish_one(FunctionCallInfo fcinfo, PgqStmt stmt, int expected_rc)
 	pgq_check_not_null(fcinfo, 1, "msg_id");
 	values[0] = PG_GETARG_DATUM(1);
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_DELETE, &queue, false);
 
 	pgq_spi_connect();
 	rc = SPI_execute_plan(pgq_get_plan(&queue, stmt), values, NULL, false, 0);
@@ -71,7 +71,7 @@ finish_many(FunctionCallInfo fcinfo, PgqStmt stmt)
 				 errmsg("msg_ids must not contain null elements")));
 	values[0] = PG_GETARG_DATUM(1);
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_DELETE, &queue, false);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pgq_spi_connect();

@@ -108,7 +108,7 @@ pgq_metrics(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgq: return type must be a row type");
 
-	pgq_lookup_queue(name, AccessShareLock, &queue, false);
+	pgq_lookup_queue(name, AccessShareLock, ACL_SELECT, &queue, false);
 
 	pgq_spi_connect();
 	queue_metrics(&queue, GetCurrentTimestamp(), values, nulls);
@@ -158,7 +158,10 @@ pgq_metrics_all(PG_FUNCTION_ARGS)
 
 		if (strlen(names[i]) > PGQ_MAX_NAME_LEN)
 			continue;			/* not a name pgq could have created */
-		if (!pgq_lookup_queue(names[i], AccessShareLock, &queue, true))
+		if (!pgq_lookup_queue(names[i], AccessShareLock, 0, &queue, true))
+			continue;
+		/* leave out the queues the caller may not look into */
+		if (!pgq_has_privileges(queue.relid, ACL_SELECT))
 			continue;
 		queue_metrics(&queue, now, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -18,6 +18,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/timestamp.h"
 
@@ -53,8 +54,9 @@ typedef struct PgqQueue
 /* queue.c */
 extern void pgq_check_queue_name(const char *name);
 extern void pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name);
-extern bool pgq_lookup_queue(const char *name, LOCKMODE lockmode, PgqQueue *queue,
-							 bool missing_ok);
+extern bool pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
+							 PgqQueue *queue, bool missing_ok);
+extern bool pgq_has_privileges(Oid relid, AclMode required);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
 

@@ -34,6 +34,7 @@
 #include "storage/lmgr.h"
 #include "utils/inval.h"
 #include "utils/snapmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -122,13 +123,44 @@ pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname)
 }
 
 /*
- * Find queue "name" and lock its table in lockmode for the rest of the
+ * RangeVarGetRelidExtended callback: refuse, before any lock is taken, a
+ * caller who lacks the privileges the operation needs on q_<name>.  The
+ * executor checks privileges again (columns included) when the statement
+ * runs; this check gives the error a queue's name and keeps callers without
+ * rights from taking locks on the queue.
+ */
+static void
+check_queue_privileges(const RangeVar *relation, Oid relId,
+					   Oid oldRelId pg_attribute_unused(),
+					   void *arg)
+{
+	AclMode		required = *(AclMode *) arg;
+
+	if (!OidIsValid(relId) || required == 0)
+		return;
+	if (!pgq_has_privileges(relId, required))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for queue \"%s\"",
+						relation->relname + 2),
+				 errhint("The queue's owner can grant access with pgq.grant_producer(), pgq.grant_consumer() or pgq.grant_admin().")));
+}
+
+bool
+pgq_has_privileges(Oid relid, AclMode required)
+{
+	return pg_class_aclmask(relid, GetUserId(), required, ACLMASK_ALL) == required;
+}
+
+/*
+ * Find queue "name", check that the caller has the privileges in required
+ * on its table, and lock the table in lockmode for the rest of the
  * transaction, so that it cannot be dropped under the caller.  Returns
  * false if there is no such queue and missing_ok, else raises 42P01.
  */
 bool
-pgq_lookup_queue(const char *name, LOCKMODE lockmode, PgqQueue *queue,
-				 bool missing_ok)
+pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
+				 PgqQueue *queue, bool missing_ok)
 {
 	char		relname[NAMEDATALEN];
 	RangeVar   *rv;
@@ -136,7 +168,7 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, PgqQueue *queue,
 	snprintf(relname, sizeof(relname), "q_%s", name);
 	rv = makeRangeVar(PGQ_SCHEMA, relname, -1);
 	queue->relid = RangeVarGetRelidExtended(rv, lockmode, RVR_MISSING_OK,
-											NULL, NULL);
+											check_queue_privileges, &required);
 	strlcpy(queue->name, name, sizeof(queue->name));
 
 	if (!OidIsValid(queue->relid))
@@ -392,7 +424,11 @@ pgq_purge_queue(PG_FUNCTION_ARGS)
 	int64		count;
 
 	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	/*
+	 * Emptying a queue is an administrator's act: it takes TRUNCATE (which
+	 * grant_admin gives and grant_consumer does not), though it deletes.
+	 */
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_DELETE | ACL_TRUNCATE, &queue, false);
 
 	pgq_spi_connect();
 	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_PURGE), NULL, NULL, false, 0);

@@ -87,7 +87,7 @@ pgq_read(PG_FUNCTION_ARGS)
 	values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, get_vt(fcinfo, 1), "vt"));
 	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 2));
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE, &queue, false);
 	run_message_stmt(fcinfo, &queue, PGQ_STMT_READ, values, SPI_OK_SELECT);
 
 	return (Datum) 0;
@@ -107,7 +107,9 @@ pgq_pop(PG_FUNCTION_ARGS)
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 1));
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	/* FOR UPDATE needs UPDATE as well */
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE | ACL_DELETE,
+					 &queue, false);
 	run_message_stmt(fcinfo, &queue, PGQ_STMT_POP, values, SPI_OK_SELECT);
 
 	return (Datum) 0;
@@ -132,7 +134,7 @@ pgq_set_vt(PG_FUNCTION_ARGS)
 	values[1] = TimestampTzGetDatum(pgq_seconds_from_now(GetCurrentTimestamp(),
 														 get_vt(fcinfo, 2), "vt"));
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE, &queue, false);
 	run_message_stmt(fcinfo, &queue, PGQ_STMT_SET_VT, values,
 					 SPI_OK_UPDATE_RETURNING);
 

@@ -118,7 +118,7 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind)
 		nulls[2] = 'n';
 	}
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_INSERT, &queue, false);
 
 	pgq_spi_connect();
 	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_SEND), values, nulls,
@@ -170,7 +170,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 	}
 	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
 
-	pgq_lookup_queue(name, RowExclusiveLock, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, ACL_INSERT, &queue, false);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (nmsgs == 0)

@@ -1,0 +1,123 @@
+--
+-- privileges: every function runs with the caller's rights; a role without
+-- a grant on a queue gets 42501; grant_producer / grant_consumer /
+-- grant_admin / revoke_queue hand out exactly what each kind of role needs
+--
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+
+-- run one call, report SQLSTATE and message (or 'ok' and the row count)
+CREATE FUNCTION pg_temp.try(call text, OUT state text, OUT message text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE 'SELECT count(*) FROM ' || call INTO n;
+    state := 'ok';
+    message := n || ' row(s)';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
+
+CREATE ROLE regress_pgq_producer;
+CREATE ROLE regress_pgq_consumer;
+CREATE ROLE regress_pgq_admin;
+CREATE ROLE regress_pgq_nobody;
+
+SELECT pgq.create_queue('pv');
+SELECT pgq.send('pv', '{"n": 1}');
+
+-- the calls each kind of role makes
+CREATE TEMP TABLE calls (n int, call text);
+INSERT INTO calls VALUES
+ (1, $$pgq.send('pv', '{"by": "role"}')$$),
+ (2, $$pgq.send_batch('pv', ARRAY['{"b": 1}', '{"b": 2}']::jsonb[])$$),
+ (3, $$pgq.read('pv', 0, 1)$$),
+ (4, $$pgq.set_vt('pv', 1, 0)$$),
+ (5, $$pgq.metrics('pv')$$),
+ (6, $$pgq.archive('pv', 999999)$$),
+ (7, $$pgq.delete('pv', ARRAY[999999]::bigint[])$$),
+ (8, $$pgq.pop('pv', 1)$$),
+ (9, $$pgq.purge_queue('pv')$$),
+ (10, $$pgq.metrics_all() WHERE queue_name = 'pv'$$),
+ (11, $$pgq.list_queues() WHERE queue_name = 'pv'$$);
+GRANT SELECT ON calls TO PUBLIC;
+
+-- pop and purge would empty the queue: each role's run ends with them, and
+-- the queue is refilled before the next role
+CREATE FUNCTION pg_temp.refill() RETURNS void LANGUAGE sql
+AS $$ SELECT count(pgq.send('pv', '{"refill": true}')) FROM generate_series(1, 3) $$;
+
+-- a role with no grant: refused on every queue function, sees the queue listed
+SET ROLE regress_pgq_nobody;
+SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
+RESET ROLE;
+
+-- producer: sends, nothing else
+SELECT pgq.grant_producer('pv', 'regress_pgq_producer');
+SET ROLE regress_pgq_producer;
+SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
+RESET ROLE;
+
+-- consumer: reads, finishes, measures; neither sends nor purges
+SELECT pg_temp.refill();
+SELECT count(*) AS in_queue FROM pgq.q_pv;
+SELECT pgq.grant_consumer('pv', 'regress_pgq_consumer');
+SET ROLE regress_pgq_consumer;
+SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
+-- archive and the array form of delete, on real messages
+SELECT pgq.archive('pv', (SELECT min(msg_id) FROM pgq.q_pv));
+SELECT count(*) AS deleted FROM pgq.delete('pv', ARRAY(SELECT msg_id FROM pgq.q_pv));
+RESET ROLE;
+
+-- admin: everything but drop_queue
+SELECT pg_temp.refill();
+SELECT pgq.grant_admin('pv', 'regress_pgq_admin');
+SET ROLE regress_pgq_admin;
+SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
+SELECT count(*) > 0 AS archive_readable FROM pgq.a_pv;
+SELECT * FROM pg_temp.try($$pgq.drop_queue('pv')$$);
+SELECT * FROM pg_temp.try($$pgq.create_queue('pv_by_admin')$$);
+RESET ROLE;
+
+-- revoke_queue takes everything back
+SELECT pgq.revoke_queue('pv', 'regress_pgq_consumer');
+SET ROLE regress_pgq_consumer;
+SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n IN (3, 5) ORDER BY n;
+RESET ROLE;
+
+-- PUBLIC, in any letter case
+SELECT pgq.grant_producer('pv', 'public');
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
+SELECT pgq.revoke_queue('pv', 'PUBLIC');
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
+
+-- only the queue's owner grants; unknown roles and queues are errors
+SET ROLE regress_pgq_admin;
+SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv', 'regress_pgq_nobody')$$);
+RESET ROLE;
+SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv', 'regress_pgq_no_such_role')$$);
+SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv_none', 'regress_pgq_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv', NULL)$$);
+SELECT * FROM pg_temp.try($$pgq.revoke_queue('Bad Name', 'regress_pgq_nobody')$$);
+
+-- the grants are on the queue's own objects and nothing else
+SELECT c.relname, a.grantee::regrole, a.privilege_type
+  FROM pg_class c, aclexplode(c.relacl) a
+ WHERE c.relnamespace = 'pgq'::regnamespace
+   AND a.grantee IN ('regress_pgq_producer'::regrole, 'regress_pgq_consumer'::regrole,
+                     'regress_pgq_admin'::regrole)
+ ORDER BY 1, 2::text, 3;
+SELECT attname, (aclexplode(attacl)).grantee::regrole, (aclexplode(attacl)).privilege_type
+  FROM pg_attribute
+ WHERE attrelid = 'pgq.q_pv'::regclass AND attacl IS NOT NULL
+ ORDER BY 1, 2::text, 3;
+
+SELECT pgq.drop_queue('pv');
+DROP ROLE regress_pgq_producer, regress_pgq_consumer, regress_pgq_admin, regress_pgq_nobody;
