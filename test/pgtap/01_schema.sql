@@ -29,7 +29,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(147);
+SELECT plan(167);
 
 -- ---------------------------------------------------------------------
 -- schema and catalog table (11)
@@ -172,30 +172,34 @@ INSERT INTO pgq_fn VALUES
     (22, 'archive',      '{text,bigint}',                                         'boolean',                  'volatile'),
     (23, 'archive',      '{text,bigint[]}',                                       'setof bigint',             'volatile'),
     (24, 'delete',       '{text,bigint}',                                         'boolean',                  'volatile'),
-    (25, 'delete',       '{text,bigint[]}',                                       'setof bigint',             'volatile');
+    (25, 'delete',       '{text,bigint[]}',                                       'setof bigint',             'volatile'),
+    (26, 'grant_producer', '{text,text}',                                         'void',                     'volatile'),
+    (27, 'grant_consumer', '{text,text}',                                         'void',                     'volatile'),
+    (28, 'grant_admin',  '{text,text}',                                           'void',                     'volatile'),
+    (29, 'revoke_queue', '{text,text}',                                           'void',                     'volatile');
 
--- has_function for every overload (25)
+-- has_function for every overload (29)
 SELECT has_function('pgq', name, args,
                     format('function pgq.%s(%s) exists', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- return types (25)
+-- return types (29)
 SELECT function_returns('pgq', name, args, returns,
                         format('pgq.%s(%s) returns %s', name, array_to_string(args, ', '), returns))
   FROM pgq_fn ORDER BY ord;
 
--- language C (25)
+-- language C (29)
 SELECT function_lang_is('pgq', name, args, 'c',
                         format('pgq.%s(%s) is LANGUAGE c', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- not STRICT: NULL arguments must reach the C code so it can raise the
--- documented errors (25)
+-- documented errors (29)
 SELECT isnt_strict('pgq', name, args,
                    format('pgq.%s(%s) is not STRICT', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- volatility: everything VOLATILE except list_queues, which is STABLE (25)
+-- volatility: everything VOLATILE except list_queues, which is STABLE (29)
 SELECT volatility_is('pgq', name, args, vol,
                      format('pgq.%s(%s) is %s', name, array_to_string(args, ', '), vol))
   FROM pgq_fn ORDER BY ord;
@@ -218,12 +222,16 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('delete',       'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
         ('drop_queue',   'text',                                            ARRAY['queue_name']),
+        ('grant_admin',  'text,text',                                       ARRAY['queue_name','role_name']),
+        ('grant_consumer', 'text,text',                                     ARRAY['queue_name','role_name']),
+        ('grant_producer', 'text,text',                                     ARRAY['queue_name','role_name']),
         ('list_queues',  '',                                                NULL::text[]),
         ('metrics',      'text',                                            ARRAY['queue_name']),
         ('metrics_all',  '',                                                NULL::text[]),
         ('pop',          'text,integer',                                    ARRAY['queue_name','qty']),
         ('purge_queue',  'text',                                            ARRAY['queue_name']),
         ('read',         'text,integer,integer',                            ARRAY['queue_name','vt','qty']),
+        ('revoke_queue', 'text,text',                                       ARRAY['queue_name','role_name']),
         ('send',         'text,jsonb',                                      ARRAY['queue_name','msg']),
         ('send',         'text,jsonb,integer',                              ARRAY['queue_name','msg','delay']),
         ('send',         'text,jsonb,jsonb',                                ARRAY['queue_name','msg','headers']),
@@ -279,12 +287,16 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
         ('delete',       'text,bigint[]',                                 'pgq_delete_batch',     '$libdir/pgq'),
         ('drop_queue',   'text',                                          'pgq_drop_queue',       '$libdir/pgq'),
+        ('grant_admin',  'text,text',                                     'pgq_grant_admin',      '$libdir/pgq'),
+        ('grant_consumer', 'text,text',                                   'pgq_grant_consumer',   '$libdir/pgq'),
+        ('grant_producer', 'text,text',                                   'pgq_grant_producer',   '$libdir/pgq'),
         ('list_queues',  '',                                              'pgq_list_queues',      '$libdir/pgq'),
         ('metrics',      'text',                                          'pgq_metrics',          '$libdir/pgq'),
         ('metrics_all',  '',                                              'pgq_metrics_all',      '$libdir/pgq'),
         ('pop',          'text,integer',                                  'pgq_pop',              '$libdir/pgq'),
         ('purge_queue',  'text',                                          'pgq_purge_queue',      '$libdir/pgq'),
         ('read',         'text,integer,integer',                          'pgq_read',             '$libdir/pgq'),
+        ('revoke_queue', 'text,text',                                     'pgq_revoke_queue',     '$libdir/pgq'),
         ('send',         'text,jsonb',                                    'pgq_send',             '$libdir/pgq'),
         ('send',         'text,jsonb,integer',                            'pgq_send_delay',       '$libdir/pgq'),
         ('send',         'text,jsonb,jsonb',                              'pgq_send',             '$libdir/pgq'),

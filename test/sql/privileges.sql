@@ -120,4 +120,19 @@ SELECT attname, (aclexplode(attacl)).grantee::regrole, (aclexplode(attacl)).priv
  ORDER BY 1, 2::text, 3;
 
 SELECT pgq.drop_queue('pv');
+
+-- pgq is not trusted: a non-superuser, even one allowed to create in the
+-- database, cannot create the extension
+\set olddb :DBNAME
+CREATE DATABASE regress_pgq_untrusted;
+GRANT CREATE ON DATABASE regress_pgq_untrusted TO regress_pgq_admin;
+\c regress_pgq_untrusted
+SET ROLE regress_pgq_admin;
+CREATE EXTENSION pgq;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT count(*) AS pgq_installed FROM pg_extension WHERE extname = 'pgq';
+\c :olddb
+DROP DATABASE regress_pgq_untrusted;
+
 DROP ROLE regress_pgq_producer, regress_pgq_consumer, regress_pgq_admin, regress_pgq_nobody;
