@@ -4,6 +4,30 @@
 \echo Use "ALTER EXTENSION pgq UPDATE TO '0.2.0'" to load this file. \quit
 
 --
+-- The default of vt in every q_<name> and of archived_at in every a_<name>:
+-- the clock time, as clock_timestamp().  Being an extension function, it
+-- ties each queue table to the extension (so DROP EXTENSION pgq refuses
+-- while queues exist), and the tie is dumped and restored with the default.
+--
+CREATE FUNCTION pgq.queue_clock()
+RETURNS timestamptz
+AS 'clock_timestamp'
+LANGUAGE internal VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pgq.queue_clock() IS 'clock_timestamp(), the default of vt and archived_at in queue tables';
+
+-- existing queues take it as their default too
+DO $$
+DECLARE
+    q text;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgq.meta m LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN vt SET DEFAULT pgq.queue_clock()', 'q_' || q);
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN archived_at SET DEFAULT pgq.queue_clock()', 'a_' || q);
+    END LOOP;
+END
+$$;
+
+--
 -- Queues made unlogged before 0.2.0 have an unlogged msg_id sequence, which
 -- a crash resets to 1 while the archive keeps the old ids.  Make those
 -- sequences logged, as create_queue now does.

@@ -19,6 +19,18 @@ COMMENT ON TABLE pgq.meta IS 'one row per pgq queue';
 SELECT pg_catalog.pg_extension_config_dump('pgq.meta', '');
 
 --
+-- The default of vt in every q_<name> and of archived_at in every a_<name>:
+-- the clock time, as clock_timestamp().  Being an extension function, it
+-- ties each queue table to the extension (so DROP EXTENSION pgq refuses
+-- while queues exist), and the tie is dumped and restored with the default.
+--
+CREATE FUNCTION pgq.queue_clock()
+RETURNS timestamptz
+AS 'clock_timestamp'
+LANGUAGE internal VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pgq.queue_clock() IS 'clock_timestamp(), the default of vt and archived_at in queue tables';
+
+--
 -- Result types
 --
 CREATE TYPE pgq.message_record AS (

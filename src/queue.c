@@ -22,10 +22,8 @@
 
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
+#include "parser/parse_func.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "common/hashfn.h"
@@ -47,7 +45,7 @@ PG_FUNCTION_INFO_V1(pgq_list_queues);
 
 static void lock_queue_name(const char *name);
 static bool queue_table_exists(const char *name);
-static void depend_on_extension(const char *relname);
+static const char *clock_default(void);
 static void set_sequence_logged(const char *name);
 
 /*
@@ -219,24 +217,21 @@ queue_table_exists(const char *name)
 }
 
 /*
- * Record that a queue table depends on the pgq extension, so that DROP
- * EXTENSION pgq refuses while queues exist (and CASCADE drops them).  The
- * tables are deliberately not members of the extension: they are user data
- * and pg_dump must dump them with their rows.
+ * The default expression that stamps vt in q_<name> and archived_at in
+ * a_<name>.  From 0.2.0 on it is pgq.queue_clock(), an extension function:
+ * the defaults then depend on the extension, so DROP EXTENSION pgq refuses
+ * while queues exist, and the dependency is re-created by pg_dump and
+ * pg_upgrade along with the default.  A database still at 0.1.0 has no such
+ * function and gets clock_timestamp() until ALTER EXTENSION UPDATE.
  */
-static void
-depend_on_extension(const char *relname)
+static const char *
+clock_default(void)
 {
-	ObjectAddress table;
-	ObjectAddress extension;
+	List	   *fname = list_make2(makeString(PGQ_SCHEMA), makeString("queue_clock"));
 
-	ObjectAddressSet(table, RelationRelationId,
-					 get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false)));
-	ObjectAddressSet(extension, ExtensionRelationId,
-					 get_extension_oid("pgq", false));
-	if (!OidIsValid(table.objectId))
-		elog(ERROR, "pgq: table pgq.%s was not created", relname);
-	recordDependencyOn(&table, &extension, DEPENDENCY_NORMAL);
+	if (OidIsValid(LookupFuncName(fname, 0, NULL, true)))
+		return "pgq.queue_clock()";
+	return "pg_catalog.clock_timestamp()";
 }
 
 static void
@@ -269,6 +264,7 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	bool		unlogged;
 	const char *qtab;
 	const char *atab;
+	const char *clock;
 	StringInfoData ddl;
 	Oid			argtypes[2] = {TEXTOID, BOOLOID};
 	Datum		values[2];
@@ -291,6 +287,7 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 
 	qtab = quote_identifier(psprintf("q_%s", name));
 	atab = quote_identifier(psprintf("a_%s", name));
+	clock = clock_default();
 
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
@@ -299,10 +296,10 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
 					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
 					 " last_read_at pg_catalog.timestamptz,"
-					 " vt pg_catalog.timestamptz NOT NULL,"
+					 " vt pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb);",
-					 unlogged ? "UNLOGGED " : "", qtab);
+					 unlogged ? "UNLOGGED " : "", qtab, clock);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (vt);",
 					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
@@ -315,8 +312,8 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 					 " vt pg_catalog.timestamptz NOT NULL,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb,"
-					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now());",
-					 atab);
+					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s);",
+					 atab, clock);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (archived_at);",
 					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
@@ -325,9 +322,6 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	if (rc != SPI_OK_UTILITY)
 		elog(ERROR, "pgq: creating the tables of queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));
-
-	depend_on_extension(psprintf("q_%s", name));
-	depend_on_extension(psprintf("a_%s", name));
 
 	/*
 	 * The identity sequence of an unlogged table is unlogged too, and a crash

@@ -29,7 +29,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(167);
+SELECT plan(170);
 
 -- ---------------------------------------------------------------------
 -- schema and catalog table (11)
@@ -230,6 +230,7 @@ SELECT results_eq(
         ('metrics_all',  '',                                                NULL::text[]),
         ('pop',          'text,integer',                                    ARRAY['queue_name','qty']),
         ('purge_queue',  'text',                                            ARRAY['queue_name']),
+        ('queue_clock',  '',                                                NULL::text[]),
         ('read',         'text,integer,integer',                            ARRAY['queue_name','vt','qty']),
         ('revoke_queue', 'text,text',                                       ARRAY['queue_name','role_name']),
         ('send',         'text,jsonb',                                      ARRAY['queue_name','msg']),
@@ -247,6 +248,13 @@ SELECT results_eq(
         ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt'])$$,
     'schema pgq holds exactly the documented overloads, with the documented parameter names'
 );
+
+SELECT function_returns('pgq', 'queue_clock', ARRAY[]::name[], 'timestamp with time zone',
+                        'pgq.queue_clock() returns timestamptz');
+SELECT function_lang_is('pgq', 'queue_clock', ARRAY[]::name[], 'internal',
+                        'pgq.queue_clock() is the built-in clock_timestamp (LANGUAGE internal)');
+SELECT volatility_is('pgq', 'queue_clock', ARRAY[]::name[], 'volatile',
+                     'pgq.queue_clock() is volatile');
 
 SELECT is(
     (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
@@ -295,6 +303,7 @@ SELECT results_eq(
         ('metrics_all',  '',                                              'pgq_metrics_all',      '$libdir/pgq'),
         ('pop',          'text,integer',                                  'pgq_pop',              '$libdir/pgq'),
         ('purge_queue',  'text',                                          'pgq_purge_queue',      '$libdir/pgq'),
+        ('queue_clock',  '',                                              'clock_timestamp',      NULL),
         ('read',         'text,integer,integer',                          'pgq_read',             '$libdir/pgq'),
         ('revoke_queue', 'text,text',                                     'pgq_revoke_queue',     '$libdir/pgq'),
         ('send',         'text,jsonb',                                    'pgq_send',             '$libdir/pgq'),
@@ -310,7 +319,7 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone', 'pgq_send_batch_at',    '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],timestamp with time zone',         'pgq_send_batch_at',    '$libdir/pgq'),
         ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq')$$,
-    'every overload is bound to its pgq_<verb> symbol in $libdir/pgq'
+    'every overload is bound to its pgq_<verb> symbol in $libdir/pgq (queue_clock: the built-in clock_timestamp)'
 );
 
 SELECT * FROM finish();

@@ -19,7 +19,7 @@
 
 BEGIN;
 
-SELECT plan(129);
+SELECT plan(131);
 
 -- ---------------------------------------------------------------------
 -- create_queue: tables, columns, keys, defaults, indexes, persistence (21)
@@ -99,7 +99,10 @@ SELECT results_eq(
 
 SELECT col_default_is('pgq', 'q_cq', 'read_ct', '0', 'pgq.q_cq.read_ct defaults to 0');
 SELECT col_default_is('pgq', 'q_cq', 'enqueued_at', 'now()', 'pgq.q_cq.enqueued_at defaults to now()');
-SELECT col_default_is('pgq', 'a_cq', 'archived_at', 'now()', 'pgq.a_cq.archived_at defaults to now()');
+SELECT col_default_is('pgq', 'q_cq', 'vt', 'pgq.queue_clock()', 'pgq.q_cq.vt defaults to pgq.queue_clock()');
+SELECT col_default_is('pgq', 'a_cq', 'archived_at', 'pgq.queue_clock()', 'pgq.a_cq.archived_at defaults to pgq.queue_clock()');
+-- those defaults tie the queue to the extension
+SELECT throws_ok('DROP EXTENSION pgq', '2BP01', NULL, 'DROP EXTENSION pgq refuses while a queue exists');
 
 SELECT has_index('pgq', 'q_cq', 'q_cq_vt_idx', ARRAY['vt'], 'index q_cq_vt_idx on (vt)');
 SELECT has_index('pgq', 'a_cq', 'a_cq_archived_idx', ARRAY['archived_at'], 'index a_cq_archived_idx on (archived_at)');
