@@ -1,0 +1,561 @@
+# test/t/030_upgrade.pl: walking the upgrade chain gives what a fresh install gives
+#
+# The versions come from the server (pg_available_extension_versions and
+# pg_extension_update_paths), so the test judges the installed scripts.  Database "upgraded"
+# gets the oldest version, queues with messages in every state (visible, in flight, delayed,
+# archived, deleted, with and without headers; logged and unlogged), and, as queues made before
+# 0.2.0 had, an unlogged msg_id sequence on an unlogged queue.  Then ALTER EXTENSION pgq UPDATE
+# TO each next version in turn, up to the default.  Database "fresh" gets CREATE EXTENSION pgq.
+#
+# Checked:
+#   - the extension's objects in both databases are the same: its members, functions
+#     (definition, ACL, volatility, strictness, security, settings), types (attributes in
+#     order), tables (columns, defaults, constraints, indexes, ACLs, persistence), sequences,
+#     comments, pg_extension's config tables and conditions, schema pgq's ACL, initial privileges
+#   - the queues made before the upgrade keep every row, read and archive as before, hand out
+#     ids above the old ones, report the right metrics, still hold DROP EXTENSION back
+#   - the unlogged msg_id sequence is logged after the upgrade
+#   - the access functions of 0.2.0 work on the old queues: grant_consumer / grant_producer,
+#     SET ROLE, and 42501 for a role without grants
+#
+# With a single installed version there is nothing to walk: the comparison of the two
+# databases still runs (and says so).
+
+use strict;
+use warnings;
+
+use File::Basename qw(dirname);
+use File::Spec;
+use List::Util qw(max);
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('upgrade');
+$node->init;
+$node->start;
+
+# text_diff(a, b): the lines that differ between two texts, in order ("-" only in a, "+" only
+# in b); empty when they are equal.  A line inside an object's block ("function pgq.f(...)",
+# "relation pgq.t", ...) is shown with the object's name in brackets.
+sub text_diff
+{
+	my ($x, $y) = @_;
+	my @a = split /\n/, $x, -1;
+	my @b = split /\n/, $y, -1;
+	my @l;
+	my $tag = sub {
+		my $obj = '';
+		return map {
+			my $self = /^((?:function|type|relation|sequence) \S+)/;
+			$obj = $1 if $self;
+			($self || $obj eq '') ? $_ : "[$obj] $_";
+		} @_;
+	};
+	my @ta = $tag->(@a);
+	my @tb = $tag->(@b);
+
+	for (my $i = $#a; $i >= 0; $i--)
+	{
+		for (my $j = $#b; $j >= 0; $j--)
+		{
+			$l[$i][$j] =
+			  $a[$i] eq $b[$j]
+			  ? 1 + ($l[ $i + 1 ][ $j + 1 ] // 0)
+			  : max($l[ $i + 1 ][$j] // 0, $l[$i][ $j + 1 ] // 0);
+		}
+	}
+	my ($i, $j) = (0, 0);
+	my @out;
+	while ($i < @a && $j < @b)
+	{
+		if ($a[$i] eq $b[$j])
+		{
+			$i++;
+			$j++;
+		}
+		elsif (($l[ $i + 1 ][$j] // 0) >= ($l[$i][ $j + 1 ] // 0))
+		{
+			push @out, "- $ta[$i++]";
+		}
+		else
+		{
+			push @out, "+ $tb[$j++]";
+		}
+	}
+	push @out, map { "- $_" } @ta[ $i .. $#a ];
+	push @out, map { "+ $_" } @tb[ $j .. $#b ];
+	return join "\n", @out;
+}
+
+# same_text(got, expected, name, labels): is() on the differences, so that a failure prints
+# only them; labels says which side is which ("- got, + expected")
+sub same_text
+{
+	my ($got, $expected, $name, $labels) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	return is(text_diff($got, $expected), '', "$name (differences: $labels)");
+}
+
+# sqlstate(db, sql): the SQLSTATE the last statement of sql failed with ("00000": none),
+# and psql's stderr
+sub sqlstate
+{
+	my ($db, $sql) = @_;
+	my ($out, $err) = ('', '');
+	$node->psql($db, "$sql\n\\echo :LAST_ERROR_SQLSTATE\n",
+		on_error_stop => 0, stdout => \$out, stderr => \$err);
+	return ($out, $err);
+}
+
+# compare two version strings numerically, part by part
+sub version_cmp
+{
+	my @a = split /\./, $_[0];
+	my @b = split /\./, $_[1];
+	while (@a || @b)
+	{
+		my ($x, $y) = (shift(@a) // 0, shift(@b) // 0);
+		my $c = ($x =~ /^\d+$/ && $y =~ /^\d+$/) ? $x <=> $y : $x cmp $y;
+		return $c if $c;
+	}
+	return 0;
+}
+
+#
+# The versions, as the server sees them
+#
+my @versions = sort { version_cmp($a, $b) } split /\n/, $node->safe_psql('postgres',
+	q{SELECT version FROM pg_available_extension_versions WHERE name = 'pgq'});
+my $default = $node->safe_psql('postgres',
+	q{SELECT default_version FROM pg_available_extensions WHERE name = 'pgq'});
+my $oldest = $versions[0];
+ok(scalar @versions >= 1, 'pgq is installed: versions ' . join(', ', @versions));
+is($versions[-1], $default, "the default version $default is the newest installed");
+
+# the scripts in this tree are the ones installed (a stale install would test old scripts)
+my $sqldir = File::Spec->rel2abs(dirname(__FILE__) . '/../../sql');
+if (-d $sqldir)
+{
+	opendir(my $dh, $sqldir) or die "cannot read $sqldir: $!";
+	my @tree = sort { version_cmp($a, $b) }
+	  map { /^pgq--([^-]+)\.sql$/ ? $1 : () } readdir $dh;
+	closedir $dh;
+	is(join(',', @versions), join(',', @tree),
+		'the installed versions are those of sql/ in this tree');
+}
+
+# every older version reaches the default; the oldest one's path is the chain walked below
+my $unreachable = $node->safe_psql('postgres', qq{
+	SELECT string_agg(source, ',' ORDER BY source) FROM pg_extension_update_paths('pgq')
+	 WHERE target = '$default' AND source <> '$default' AND path IS NULL});
+is($unreachable, '', "every installed version has an update path to $default");
+
+my @steps;
+if ($oldest ne $default)
+{
+	my $path = $node->safe_psql('postgres', qq{
+		SELECT path FROM pg_extension_update_paths('pgq')
+		 WHERE source = '$oldest' AND target = '$default'});
+	@steps = split /--/, $path;
+	is($steps[0], $oldest, "the update path starts at the oldest version: $path");
+	shift @steps;
+	is($steps[-1], $default, 'and ends at the default version');
+}
+else
+{
+	note("only one version ($default) is installed: no update to walk; "
+		  . 'the catalog comparison below compares two installs of it');
+	is(scalar @steps, 0, "no update steps with a single version ($default)");
+}
+
+# does the chain start before the version whose upgrade script makes unlogged queues'
+# sequences logged?  Then reproduce what those versions left behind.
+my $before_logged_seq = version_cmp($oldest, '0.2.0') < 0;
+
+#
+# Database "upgraded": the oldest version, with queues
+#
+$node->safe_psql('postgres', 'CREATE DATABASE upgraded');
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('upgraded', "CREATE EXTENSION pgq VERSION '$oldest'");
+is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+	$oldest, "upgraded: pgq $oldest installed");
+
+$node->safe_psql('upgraded', q{
+	SELECT pgq.create_queue('orders');
+	SELECT pgq.create_queue('events', unlogged => true);
+	SELECT pgq.create_queue('clicks', unlogged => true);
+
+	-- orders: 1..8, headers on the even ones
+	SELECT pgq.send('orders', jsonb_build_object('n', i),
+					CASE WHEN i % 2 = 0 THEN jsonb_build_object('h', i) END)
+	  FROM generate_series(1, 8) i;
+	SELECT pgq.read('orders', 3600, 2);     -- 1, 2 in flight for an hour, read_ct 1
+	SELECT pgq.read('orders', 0, 1);        -- 3 read once, visible again at once
+	SELECT pgq.archive('orders', 4);        -- 4 archived
+	SELECT pgq.delete('orders', 5);         -- 5 deleted
+	SELECT pgq.send('orders', '{"n": 9}', 3600);  -- 9 delayed by an hour
+
+	-- events (unlogged): 1..4 with headers
+	SELECT pgq.send('events', jsonb_build_object('e', i), jsonb_build_object('k', 'v' || i))
+	  FROM generate_series(1, 4) i;
+	SELECT pgq.read('events', 3600, 1);     -- 1 in flight
+	SELECT pgq.archive('events', ARRAY[2]::bigint[]);  -- 2 archived
+
+	-- clicks (unlogged): 1, 2
+	SELECT pgq.send_batch('clicks', ARRAY['{"c": 1}', '{"c": 2}']::jsonb[]);
+});
+
+my $events_seq = $node->safe_psql('upgraded',
+	q{SELECT pg_get_serial_sequence('pgq.q_events', 'msg_id')});
+is($events_seq, 'pgq.q_events_msg_id_seq', 'the msg_id sequence of events is found');
+if ($before_logged_seq)
+{
+	# queues made unlogged before 0.2.0 had an unlogged msg_id sequence
+	$node->safe_psql('upgraded', "ALTER SEQUENCE $events_seq SET UNLOGGED");
+	is($node->safe_psql('upgraded',
+			"SELECT relpersistence FROM pg_class WHERE oid = '$events_seq'::regclass"),
+		'u', "before the update: the msg_id sequence of events is unlogged, as $oldest left it");
+}
+
+# every row of every queue table, pgq.meta and the sequences, as text
+sub queue_state
+{
+	my ($db) = @_;
+	return $node->safe_psql($db, q{
+		SET TimeZone = 'UTC';
+		SELECT 'meta ' || m::text FROM pgq.meta m ORDER BY queue_name;
+		SELECT 'q_orders ' || t::text FROM pgq.q_orders t ORDER BY msg_id;
+		SELECT 'a_orders ' || t::text FROM pgq.a_orders t ORDER BY msg_id;
+		SELECT 'q_events ' || t::text FROM pgq.q_events t ORDER BY msg_id;
+		SELECT 'a_events ' || t::text FROM pgq.a_events t ORDER BY msg_id;
+		SELECT 'q_clicks ' || t::text FROM pgq.q_clicks t ORDER BY msg_id;
+		SELECT 'a_clicks ' || t::text FROM pgq.a_clicks t ORDER BY msg_id;
+		SELECT 'seq orders ' || last_value || ' ' || is_called FROM pgq.q_orders_msg_id_seq;
+		SELECT 'seq events ' || last_value || ' ' || is_called FROM pgq.q_events_msg_id_seq;
+		SELECT 'seq clicks ' || last_value || ' ' || is_called FROM pgq.q_clicks_msg_id_seq;
+	});
+}
+my $state_before = queue_state('upgraded');
+is(scalar(() = $state_before =~ /^q_orders /mg), 7, 'before the update: 7 messages in orders');
+
+#
+# Walk the chain
+#
+for my $to (@steps)
+{
+	$node->safe_psql('upgraded', "ALTER EXTENSION pgq UPDATE TO '$to'");
+	is($node->safe_psql('upgraded',
+			q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+		$to, "upgraded: ALTER EXTENSION pgq UPDATE TO '$to' gives extversion $to");
+}
+$node->safe_psql('fresh', 'CREATE EXTENSION pgq');
+is($node->safe_psql('fresh', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+	$default, "fresh: CREATE EXTENSION pgq installs the default version $default");
+is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+	$default, "upgraded: at the default version $default after the walk");
+
+same_text(queue_state('upgraded'), $state_before,
+	'the update leaves every queue row, pgq.meta and the sequences as they were',
+	'- after, + before');
+
+#
+# The catalogs: each kind of object the extension owns, rendered one way in both databases
+#
+my $members = q{
+	WITH m AS (
+		SELECT d.classid, d.objid, d.objsubid
+		  FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+		 WHERE d.refclassid = 'pg_extension'::regclass AND e.extname = 'pgq' AND d.deptype = 'e')
+};
+my %render = (
+	'members' => qq{$members
+		SELECT o FROM (SELECT pg_describe_object(classid, objid, objsubid) FROM m) s(o)
+		 ORDER BY o COLLATE "C"},
+
+	'functions' => qq{$members
+		SELECT format(E'function %s\\n  kind=%s volatile=%s strict=%s secdef=%s parallel=%s leakproof=%s'
+					  ' config=%s acl=%s owner=%s language=%s comment=%s\\n%s',
+					  p.oid::regprocedure, p.prokind, p.provolatile, p.proisstrict, p.prosecdef,
+					  p.proparallel, p.proleakproof, coalesce(p.proconfig::text, '-'),
+					  coalesce(p.proacl::text, '-'), p.proowner::regrole, l.lanname,
+					  coalesce(obj_description(p.oid, 'pg_proc'), '-'),
+					  pg_get_functiondef(p.oid))
+		  FROM m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+				 JOIN pg_language l ON l.oid = p.prolang
+		 ORDER BY p.oid::regprocedure::text COLLATE "C"},
+
+	'types' => qq{$members
+		SELECT format('type %s typtype=%s owner=%s acl=%s comment=%s', t.oid::regtype, t.typtype,
+					  t.typowner::regrole, coalesce(t.typacl::text, '-'),
+					  coalesce(obj_description(t.oid, 'pg_type'), '-'))
+			   || coalesce((SELECT string_agg(format(E'\\n  %s %s', a.attname,
+														 format_type(a.atttypid, a.atttypmod)),
+											  '' ORDER BY a.attnum)
+							  FROM pg_attribute a
+							 WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '')
+			   || CASE WHEN t.typtype = 'e' THEN E'\\n  labels '
+						|| (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)
+							  FROM pg_enum WHERE enumtypid = t.oid) ELSE '' END
+			   || CASE WHEN t.typtype = 'd' THEN E'\\n  base ' || format_type(t.typbasetype, t.typtypmod)
+						|| ' notnull=' || t.typnotnull || ' default=' || coalesce(t.typdefault, '-')
+						|| coalesce((SELECT string_agg(' ' || pg_get_constraintdef(c.oid), '' ORDER BY c.conname)
+									   FROM pg_constraint c WHERE c.contypid = t.oid), '')
+					   ELSE '' END
+		  FROM m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+		 ORDER BY t.oid::regtype::text COLLATE "C"},
+
+	'tables' => qq{$members
+		SELECT format('relation %s kind=%s persistence=%s owner=%s acl=%s options=%s rls=%s comment=%s',
+					  c.oid::regclass, c.relkind, c.relpersistence, c.relowner::regrole,
+					  coalesce(c.relacl::text, '-'), coalesce(c.reloptions::text, '-'),
+					  c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), '-'))
+			   || coalesce((SELECT string_agg(format(E'\\n  column %s %s notnull=%s default=%s identity=%s'
+														 ' generated=%s collation=%s acl=%s comment=%s',
+														 a.attname, format_type(a.atttypid, a.atttypmod),
+														 a.attnotnull,
+														 coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-'),
+														 a.attidentity, a.attgenerated,
+														 CASE WHEN a.attcollation = 0 THEN '-'
+															  ELSE a.attcollation::regcollation::text END,
+														 coalesce(a.attacl::text, '-'),
+														 coalesce(col_description(a.attrelid, a.attnum), '-')),
+											  '' ORDER BY a.attnum)
+							  FROM pg_attribute a
+							  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+							 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+			   || coalesce((SELECT string_agg(format(E'\\n  constraint %s %s', co.conname,
+														 pg_get_constraintdef(co.oid)),
+											  '' ORDER BY co.conname COLLATE "C")
+							  FROM pg_constraint co WHERE co.conrelid = c.oid), '')
+			   || coalesce((SELECT string_agg(E'\\n  index ' || pg_get_indexdef(i.indexrelid), ''
+											  ORDER BY pg_get_indexdef(i.indexrelid) COLLATE "C")
+							  FROM pg_index i WHERE i.indrelid = c.oid), '')
+			   || coalesce((SELECT string_agg(E'\\n  trigger ' || pg_get_triggerdef(tg.oid), ''
+											  ORDER BY tg.tgname COLLATE "C")
+							  FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal), '')
+			   || coalesce((SELECT string_agg(format(E'\\n  policy %s %s %s %s', po.polname, po.polcmd,
+														 pg_get_expr(po.polqual, po.polrelid),
+														 pg_get_expr(po.polwithcheck, po.polrelid)),
+											  '' ORDER BY po.polname COLLATE "C")
+							  FROM pg_policy po WHERE po.polrelid = c.oid), '')
+			   || CASE WHEN c.relkind IN ('v', 'm') THEN E'\\n  view ' || pg_get_viewdef(c.oid) ELSE '' END
+		  FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+		 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		 ORDER BY c.oid::regclass::text COLLATE "C"},
+
+	# sequences the extension owns or that belong to its tables (serial, identity)
+	'sequences' => qq{$members
+		SELECT format('sequence %s persistence=%s owner=%s acl=%s type=%s start=%s increment=%s'
+					  ' min=%s max=%s cache=%s cycle=%s comment=%s',
+					  c.oid::regclass, c.relpersistence, c.relowner::regrole,
+					  coalesce(c.relacl::text, '-'), s.seqtypid::regtype, s.seqstart, s.seqincrement,
+					  s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+					  coalesce(obj_description(c.oid, 'pg_class'), '-'))
+		  FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid
+		 WHERE c.oid IN (SELECT objid FROM m WHERE classid = 'pg_class'::regclass)
+			OR c.oid IN (SELECT d.objid FROM pg_depend d JOIN m ON d.refobjid = m.objid
+						  WHERE m.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+							AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
+		 ORDER BY c.oid::regclass::text COLLATE "C"},
+
+	'comments' => qq{$members
+		SELECT line FROM (
+			SELECT format('%s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
+			  FROM pg_description d JOIN m ON d.classoid = m.classid AND d.objoid = m.objid
+			UNION ALL
+			SELECT format('extension pgq: %s', obj_description(e.oid, 'pg_extension'))
+			  FROM pg_extension e WHERE e.extname = 'pgq'
+			UNION ALL
+			SELECT format('schema pgq: %s', obj_description('pgq'::regnamespace, 'pg_namespace'))
+		) s(line)
+		ORDER BY line COLLATE "C"},
+
+	'extension' => q{
+		SELECT format('extension %s version=%s owner=%s schema=%s relocatable=%s config=%s condition=%s',
+					  e.extname, e.extversion, e.extowner::regrole, e.extnamespace::regnamespace,
+					  e.extrelocatable,
+					  coalesce((SELECT array_agg(u.c::regclass::text ORDER BY u.ord)
+								  FROM unnest(e.extconfig) WITH ORDINALITY u(c, ord))::text, '-'),
+					  coalesce(e.extcondition::text, '-'))
+		  FROM pg_extension e WHERE e.extname = 'pgq'},
+
+	'schema' => q{
+		SELECT format('schema %s owner=%s acl=%s', n.nspname, n.nspowner::regrole,
+					  coalesce(n.nspacl::text, '-'))
+		  FROM pg_namespace n WHERE n.nspname = 'pgq'},
+
+	# what pg_dump takes as the extension's own privileges
+	'initial privileges' => qq{$members
+		SELECT line FROM (
+			SELECT format('%s %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
+						  i.privtype, i.initprivs)
+			  FROM pg_init_privs i
+			 WHERE (i.classoid, i.objoid) IN (SELECT classid, objid FROM m)
+				OR (i.classoid = 'pg_namespace'::regclass AND i.objoid = 'pgq'::regnamespace)
+		) s(line)
+		ORDER BY line COLLATE "C"},
+);
+
+# kinds that must not come out empty (an empty rendering on both sides proves nothing)
+my %nonempty = map { $_ => 1 } ('members', 'functions', 'types', 'tables', 'comments',
+	'extension', 'schema');
+
+for my $kind (sort keys %render)
+{
+	my $upgraded = $node->safe_psql('upgraded', $render{$kind});
+	my $fresh = $node->safe_psql('fresh', $render{$kind});
+	if ($nonempty{$kind})
+	{
+		isnt($fresh, '', "catalog $kind: the fresh install has some");
+	}
+	same_text($upgraded, $fresh, "catalog $kind: upgraded install equals fresh install",
+		'- upgraded, + fresh');
+}
+
+# a few values the renderings must contain, so that they are known to look at the right things
+my $fresh_tables = $node->safe_psql('fresh', $render{tables});
+like($fresh_tables, qr/^relation pgq\.meta kind=r persistence=p .*acl=\{[^}]*=r\//m,
+	'catalog tables: pgq.meta is rendered with its ACL (SELECT for PUBLIC)');
+like($node->safe_psql('fresh', $render{extension}), qr/config=\{pgq\.meta\} condition=\{""\}/,
+	'catalog extension: pgq.meta is the config table, with an empty condition');
+like($node->safe_psql('fresh', $render{schema}), qr/acl=\{.*,=U\//,
+	'catalog schema: pgq has USAGE for PUBLIC');
+like($node->safe_psql('fresh', $render{functions}),
+	qr/^function pgq\.read\(text,integer,integer\)\n  kind=f volatile=v strict=f secdef=f/m,
+	'catalog functions: pgq.read is rendered with its attributes');
+
+#
+# The old queues after the update
+#
+for my $q (qw(orders events clicks))
+{
+	is($node->safe_psql('upgraded', qq{
+			SELECT relpersistence FROM pg_class
+			 WHERE oid = pg_get_serial_sequence('pgq.q_$q', 'msg_id')::regclass}),
+		'p', "after the update: the msg_id sequence of $q is logged");
+}
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(relname || '=' || relpersistence::text, ',' ORDER BY relname)
+			FROM pg_class WHERE relname IN ('q_orders', 'q_events', 'q_clicks')}),
+	'q_clicks=u,q_events=u,q_orders=p', 'after the update: the queue tables keep their persistence');
+
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(queue_name || ':' || is_unlogged, ',') FROM pgq.list_queues()}),
+	'clicks:true,events:true,orders:false', 'list_queues shows the old queues');
+
+is($node->safe_psql('upgraded',
+		q{SELECT queue_length || ' ' || queue_visible_length || ' ' || total_messages
+			   || ' ' || (oldest_msg_age_sec >= 0) FROM pgq.metrics('orders')}),
+	'7 4 9 true', 'metrics(orders): 7 messages, 4 visible, 9 ever sent');
+
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(msg_id || ':' || read_ct || ':' || message::text || ':'
+						  || coalesce(headers::text, '-'), E'\n' ORDER BY msg_id)
+		  FROM pgq.read('orders', 30, 10)}),
+	join("\n", '3:2:{"n": 3}:-', '6:1:{"n": 6}:{"h": 6}', '7:1:{"n": 7}:-', '8:1:{"n": 8}:{"h": 8}'),
+	'read(orders) returns the visible old messages (not the in-flight 1, 2 nor the delayed 9), '
+	  . 'read_ct, payload and headers right');
+
+is($node->safe_psql('upgraded', q{SELECT pgq.archive('orders', 3)}), 't',
+	'archive of an old message works');
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(msg_id || ':' || read_ct || ':' || message::text, ',' ORDER BY msg_id)
+			FROM pgq.a_orders WHERE archived_at IS NOT NULL}),
+	'3:2:{"n": 3},4:0:{"n": 4}', 'the archive holds the old and the newly archived message');
+
+my $new_id = $node->safe_psql('upgraded', q{SELECT pgq.send('orders', '{"n": 10}')});
+is($new_id, 10, 'send after the update continues the old ids (10 after 9)');
+is($node->safe_psql('upgraded',
+		q{SELECT queue_length || ' ' || queue_visible_length || ' ' || total_messages
+			FROM pgq.metrics('orders')}),
+	'7 1 10', 'metrics(orders) after read, archive and send: 7 messages, 1 visible, 10 ever sent');
+
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(msg_id || ':' || read_ct || ':' || message::text || ':' || headers::text,
+						  ',' ORDER BY msg_id)
+		  FROM pgq.read('events', 30, 10)}),
+	'3:1:{"e": 3}:{"k": "v3"},4:1:{"e": 4}:{"k": "v4"}',
+	'read(events) (the hand-unlogged sequence) returns its visible messages with headers');
+is($node->safe_psql('upgraded', q{SELECT pgq.send('events', '{"e": 5}')}), 5,
+	'send to events continues at 5');
+is($node->safe_psql('upgraded', q{SELECT pgq.archive('events', ARRAY[3, 4]::bigint[])}),
+	"3\n4", 'archive(events, array) of old messages works');
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgq.a_events}),
+	'2,3,4', 'the archive of events holds the old and the new rows');
+
+# the queues made before the update take pgq.queue_clock() as their vt and
+# archived_at default, which is what ties them to the extension
+my @old_queues = split /,/,
+  $node->safe_psql('upgraded', q{SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgq.meta});
+cmp_ok(scalar(@old_queues), '>=', 3, 'the queues made before the update are still registered');
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(c.relname || '.' || a.attname || '=' || pg_get_expr(ad.adbin, ad.adrelid),
+						  ',' ORDER BY c.relname COLLATE "C")
+		  FROM pg_attrdef ad
+		  JOIN pg_class c ON c.oid = ad.adrelid
+		  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+		 WHERE c.relnamespace = 'pgq'::regnamespace AND a.attname IN ('vt', 'archived_at')}),
+	join(',', sort(map { ("a_$_.archived_at=pgq.queue_clock()", "q_$_.vt=pgq.queue_clock()") } @old_queues)),
+	'after the update, every queue made before it defaults vt / archived_at to pgq.queue_clock()');
+
+# DROP EXTENSION still refuses while queues exist
+my ($state, $err) = sqlstate('upgraded', "BEGIN;\nDROP EXTENSION pgq;");
+is($state, '2BP01', 'after the update, DROP EXTENSION pgq refuses while queues exist (2BP01)');
+
+#
+# The access functions on queues that existed before them
+#
+$node->safe_psql('postgres', q{
+	CREATE ROLE upg_consumer;
+	CREATE ROLE upg_producer;
+	CREATE ROLE upg_stranger;
+});
+$node->safe_psql('upgraded', q{
+	SELECT pgq.grant_consumer('clicks', 'upg_consumer');
+	SELECT pgq.grant_producer('orders', 'upg_producer');
+});
+is($node->safe_psql('upgraded', q{
+		SET ROLE upg_consumer;
+		SELECT string_agg(msg_id || ':' || read_ct || ':' || message::text, ',' ORDER BY msg_id)
+		  FROM pgq.read('clicks', 30, 10);}),
+	'1:1:{"c": 1},2:1:{"c": 2}', 'grant_consumer on an old queue: the role reads its messages');
+is($node->safe_psql('upgraded', q{
+		SET ROLE upg_consumer;
+		SELECT pgq.archive('clicks', 1);
+		SELECT queue_length FROM pgq.metrics('clicks');}),
+	"t\n1", 'the consumer archives and reads metrics');
+is($node->safe_psql('upgraded', q{
+		SET ROLE upg_producer;
+		SELECT pgq.send('orders', '{"n": 11}', '{"from": "producer"}'::jsonb);}),
+	11, 'grant_producer on an old queue: the role sends (id 11)');
+
+($state, $err) = sqlstate('upgraded', "SET ROLE upg_stranger;\nSELECT pgq.read('clicks', 30, 1);");
+is($state, '42501', 'a role without grants: read fails with 42501');
+like($err, qr/permission denied for queue "clicks"/, 'and the message names the queue');
+($state, $err) = sqlstate('upgraded', "SET ROLE upg_consumer;\nSELECT pgq.send('clicks', '{}');");
+is($state, '42501', 'a consumer may not send: 42501');
+
+#
+# Queue DDL after the update
+#
+$node->safe_psql('upgraded', q{SELECT pgq.create_queue('after', unlogged => true)});
+is($node->safe_psql('upgraded', q{
+		SELECT relpersistence FROM pg_class
+		 WHERE oid = pg_get_serial_sequence('pgq.q_after', 'msg_id')::regclass}),
+	'p', 'a queue created after the update has a logged msg_id sequence');
+is($node->safe_psql('upgraded', q{SELECT pgq.drop_queue('events')}), 't',
+	'drop_queue of an old queue works');
+is($node->safe_psql('upgraded',
+		q{SELECT count(*) FROM pg_class WHERE relname IN ('q_events', 'a_events', 'q_events_msg_id_seq')}),
+	0, 'its tables and sequence are gone');
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgq.meta}),
+	'after,clicks,orders', 'pgq.meta lists the queues left');
+
+$node->stop;
+
+done_testing();
