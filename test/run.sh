@@ -10,6 +10,9 @@
 #      isolation  isolation specs in test/specs  (make installcheck, ISOLATION)
 #      pgtap      test/pgtap/*.sql via pg_prove  (database with pgtap and pgq)
 #      tap        test/t/*.pl                    (make installcheck, TAP_TESTS; each test makes its own nodes)
+#      package    test/deb.sh: builds the Debian package postgresql-15-pgq from a copy of the tree,
+#                 installs it, runs pg_regress over test/sql against it, then purges it and
+#                 installs the tree's build again (log/package.out, log/package-build.log)
 # 4. prints one line per suite, then, last, "N passed, N failed" over all suites; exits non-zero
 #    if anything failed.  A suite that could not run counts as one failure.
 #
@@ -18,15 +21,15 @@
 # regression.diffs, regression.out, tmp_check/ (TAP logs), and log/: each suite's output
 # (log/<suite>.out), the diffs of failed regress and isolation tests (log/<suite>.diffs) and the
 # test cluster's server log (log/server.log).
-# Set PGQ_TEST_PORT to change the port of the regress/isolation/pgTAP cluster (default 5451);
-# it listens only on a unix socket in a private directory.
+# Set PGQ_TEST_PORT to change the port of the regress/isolation/pgTAP cluster and of the package
+# suite's clusters (default 5451); the first listens only on a unix socket in a private directory.
 
 set -u
 
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUITES="regress isolation pgtap tap"
+SUITES="regress isolation pgtap tap package"
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
 
@@ -163,6 +166,18 @@ suite_pgtap()
 	count_tap pgtap log/pgtap.out "$rc"
 }
 
+# runs as the caller, in the tree, after the other suites: it installs a package
+suite_package()
+{
+	local rc
+
+	banner package "bash test/deb.sh"
+	mkdir -p log
+	bash test/deb.sh 2>&1 | tee log/package.out
+	rc=${PIPESTATUS[0]}
+	count_regress package log/package.out "$rc"
+}
+
 # the unprivileged half: runs in the scratch copy, owns every server it starts
 run_suites()
 {
@@ -208,7 +223,7 @@ report()
 {
 	local suite line passed failed note total_passed=0 total_failed=0 diffs
 
-	for diffs in log/regress.diffs log/isolation.diffs; do
+	for diffs in log/regress.diffs log/isolation.diffs log/package.diffs; do
 		if [ -s "$PGQ_TREE/$diffs" ]; then
 			echo
 			echo "=== $diffs"
@@ -264,6 +279,7 @@ main()
 		(cd "$PGQ_SCRATCH/tree" && pgq_as_tester bash test/run.sh --suites "$PGQ_SCRATCH")
 		cat "$PGQ_SCRATCH/status" >>"$STATUS" 2>/dev/null
 		copy_back
+		suite_package
 	fi
 	report
 }
