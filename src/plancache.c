@@ -261,7 +261,16 @@ prepare_stmt(const char *name, PgqStmt stmt)
 			break;
 
 		case PGQ_STMT_PURGE:
-			sql = psprintf("DELETE FROM pgq.%s", q);
+
+			/*
+			 * Lock the rows in msg_id order, as every other statement here
+			 * does, so that two purges, or a purge and a delete of several
+			 * messages, cannot lock them in opposite orders and deadlock.
+			 */
+			sql = psprintf("DELETE FROM pgq.%s"
+						   " WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+						   "  SELECT msg_id FROM pgq.%s ORDER BY msg_id FOR UPDATE))",
+						   q, q);
 			nargs = 0;
 			break;
 

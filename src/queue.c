@@ -133,10 +133,17 @@ check_queue_privileges(const RangeVar *relation, Oid relId,
 					   void *arg)
 {
 	AclMode		required = *(AclMode *) arg;
+	bool		is_missing = false;
 
 	if (!OidIsValid(relId) || required == 0)
 		return;
-	if (!pgq_has_privileges(relId, required))
+
+	/*
+	 * The table may have been dropped since its name was looked up (we hold
+	 * no lock yet); RangeVarGetRelidExtended then looks again.
+	 */
+	if (pg_class_aclmask_ext(relId, GetUserId(), required, ACLMASK_ALL,
+							 &is_missing) != required && !is_missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for queue \"%s\"",
