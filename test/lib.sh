@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test/lib.sh: shared by test/run.sh and test/demo.sh (source it, don't run it)
 #
 # What lives here:
@@ -6,6 +7,7 @@
 #   pgq_scratch_new       make a scratch copy of the source tree the tests can own
 #   pgq_as_tester         run a command as the user that owns the scratch copy
 #   pgq_cluster_start/stop  a throwaway cluster listening only on a unix socket in a private directory
+#   pgq_cluster_start_valgrind, pgq_valgrind_errors  the same under valgrind, and what it found
 #
 # initdb refuses to run as root, so when these scripts run as root every cluster is created and
 # started by the "postgres" system user (made by the postgresql-15 package) inside a scratch
@@ -14,7 +16,7 @@
 PGQ_PG_VERSION=15
 PGQ_PG_BINDIR=/usr/lib/postgresql/$PGQ_PG_VERSION/bin
 PGQ_PG_CONFIG=$PGQ_PG_BINDIR/pg_config
-PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap pgtap libipc-run-perl make gcc"
+PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap pgtap libipc-run-perl make gcc valgrind"
 PGQ_TESTER=postgres
 
 # the repository root: the directory above the one holding this file
@@ -131,6 +133,54 @@ pgq_cluster_start()
 		return 1
 	fi
 	export PGHOST=$PGQ_CLUSTER_DIR PGPORT=$2 PGDATABASE=postgres
+}
+
+# pgq_cluster_start_valgrind DIR PORT: as pgq_cluster_start, but the server (and so every backend)
+# runs under valgrind's memcheck, which writes one log per process: DIR/valgrind.<pid>.log
+pgq_cluster_start_valgrind()
+{
+	local var
+
+	PGQ_CLUSTER_DIR=$1
+	for var in $(compgen -e | grep '^PG' | grep -v '^PGQ_'); do
+		unset "$var"
+	done
+	mkdir -p "$PGQ_CLUSTER_DIR" || return 1
+	if ! initdb -D "$PGQ_CLUSTER_DIR/data" -A trust --no-locale -E UTF8 >"$PGQ_CLUSTER_DIR/initdb.log" 2>&1; then
+		cat "$PGQ_CLUSTER_DIR/initdb.log" >&2
+		return 1
+	fi
+	valgrind --quiet --error-limit=no --num-callers=30 --trace-children=yes \
+		--log-file="$PGQ_CLUSTER_DIR/valgrind.%p.log" \
+		postgres -D "$PGQ_CLUSTER_DIR/data" -c listen_addresses='' -k "$PGQ_CLUSTER_DIR" -p "$2" \
+		-c fsync=off -c autovacuum=off >"$PGQ_CLUSTER_DIR/server.log" 2>&1 </dev/null &
+	for _ in $(seq 1 120); do
+		if pg_isready -q -h "$PGQ_CLUSTER_DIR" -p "$2"; then
+			export PGHOST=$PGQ_CLUSTER_DIR PGPORT=$2 PGDATABASE=postgres
+			return 0
+		fi
+		sleep 1
+	done
+	cat "$PGQ_CLUSTER_DIR/server.log" >&2
+	return 1
+}
+
+# pgq_valgrind_errors DIR: print "ERRORS IN_PGQ": how many memcheck errors the logs in DIR report,
+# and how many of them have pgq's code in one of their four innermost frames.  The others are
+# PostgreSQL's own (such as uninitialised padding it writes to WAL, which its source tree
+# suppresses with src/tools/valgrind.supp).
+pgq_valgrind_errors()
+{
+	cat "$1"/valgrind.*.log 2>/dev/null | awk '
+		function flush() { if (frames > 0) { n++; if (hit) p++ } frames = 0; hit = 0 }
+		/^==[0-9]+== *$/ { flush(); next }
+		/^==[0-9]+== +(at|by) 0x/ {
+			frames++
+			if (frames <= 4 && $0 ~ /pgq\.so|\((pgq|queue|plancache|send|read|delete|metrics|grant)\.c:/)
+				hit = 1
+			next
+		}
+		END { flush(); print n + 0, p + 0 }'
 }
 
 pgq_cluster_stop()

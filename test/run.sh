@@ -10,6 +10,8 @@
 #      isolation  isolation specs in test/specs  (make installcheck, ISOLATION)
 #      pgtap      test/pgtap/*.sql via pg_prove  (database with pgtap and pgq)
 #      tap        test/t/*.pl                    (make installcheck, TAP_TESTS; each test makes its own nodes)
+#      valgrind   pg_regress over test/sql again, with the server under valgrind's memcheck; a
+#                 memcheck error with pgq's code among its innermost frames counts as a failure
 #      package    test/deb.sh: builds the Debian package postgresql-15-pgq from a copy of the tree,
 #                 installs it, runs pg_regress over test/sql against it, then purges it and
 #                 installs the tree's build again (log/package.out, log/package-build.log)
@@ -29,7 +31,7 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUITES="regress isolation pgtap tap package"
+SUITES="regress isolation pgtap tap valgrind package"
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
 
@@ -204,6 +206,34 @@ run_suites()
 	cp "$PGQ_SCRATCH/cluster/server.log" log/server.log 2>/dev/null
 	unset PGHOST PGPORT PGDATABASE
 	suite_make tap 'test/t/*.pl' REGRESS= ISOLATION= PROVE_FLAGS=--verbose
+	suite_valgrind
+}
+
+# the regression suite again, against a server running under valgrind
+suite_valgrind()
+{
+	local dir=$PGQ_SCRATCH/valgrind found in_pgq passed failed
+
+	banner valgrind "initdb and start under valgrind in $dir, port $PORT"
+	if ! pgq_cluster_start_valgrind "$dir" "$PORT"; then
+		record valgrind 0 1 "(the server did not start under valgrind)"
+		return
+	fi
+	rm -f regression.diffs
+	make installcheck PG_CONFIG="$PGQ_PG_CONFIG" ISOLATION= TAP_TESTS= 2>&1 | tee log/valgrind.out
+	count_regress valgrind log/valgrind.out "${PIPESTATUS[0]}"
+	cp regression.diffs log/valgrind.diffs 2>/dev/null
+	pgq_cluster_stop
+	unset PGHOST PGPORT PGDATABASE
+	mkdir -p log/valgrind
+	cp "$dir"/valgrind.*.log log/valgrind/ 2>/dev/null
+	read -r found in_pgq <<<"$(pgq_valgrind_errors "$dir")"
+	echo "valgrind: $found memcheck error(s) reported, $in_pgq with pgq's code among the innermost frames (logs in log/valgrind/)"
+	if [ "$in_pgq" -gt 0 ]; then
+		# a later line for the suite replaces count_regress's: memcheck errors count as failures too
+		read -r _ passed failed _ <<<"$(grep '^valgrind ' "$STATUS" | tail -n 1)"
+		record valgrind "$passed" "$((failed + in_pgq))" "(memcheck errors in pgq's code: see log/valgrind/)"
+	fi
 }
 
 # bring the suites' outputs back into the source tree
@@ -223,7 +253,7 @@ report()
 {
 	local suite line passed failed note total_passed=0 total_failed=0 diffs
 
-	for diffs in log/regress.diffs log/isolation.diffs log/package.diffs; do
+	for diffs in log/regress.diffs log/isolation.diffs log/valgrind.diffs log/package.diffs; do
 		if [ -s "$PGQ_TREE/$diffs" ]; then
 			echo
 			echo "=== $diffs"

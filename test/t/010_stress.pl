@@ -1,0 +1,442 @@
+# test/t/010_stress.pl: concurrent producers and consumers lose nothing and duplicate nothing
+#
+# Runs the libpq harness test/stress/pgq_stress.c (compiled here) against a fresh node and
+# checks, in SQL, the record it leaves (see the harness's header for the tables):
+#   (a) send / read qty 1 / delete(msg_id), with faults: reads rolled back, reads never deleted,
+#       sends rolled back
+#   (b) send_batch / read qty 50 / delete(msg_ids[]), with faults
+#   (c) send_batch / read qty 50 / archive(msg_ids[]), with faults: the archive holds exactly
+#       the sent ids
+#   (d) create_queue / drop_queue / purge_queue / metrics churning while producers and
+#       consumers work, on the same queue name (only clean 42P01 errors allowed) and beside a
+#       queue that must still account for every message; no crash, no half-made queue
+# For every accounted run: each sent message deleted/archived exactly once, none missing,
+# none extra, no message handed to a second consumer while an earlier lease (vt) held, a
+# message whose reader never deleted it comes back after the vt with read_ct one higher, a
+# rolled-back read leaves read_ct as it was.
+#
+# PGQ_STRESS_LONG=1: 100000 messages per run and more threads; the figures are printed
+# with diag().
+
+use strict;
+use warnings;
+
+use File::Basename qw(dirname);
+use File::Spec;
+use IPC::Run;
+use Time::HiRes qw(time);
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $long = $ENV{PGQ_STRESS_LONG} ? 1 : 0;
+my %scale = $long
+  ? (n => 100_000, producers => 4, consumers => 8, churn_n => 20_000, limit => 900)
+  : (n => 5_000, producers => 2, consumers => 3, churn_n => 2_000, limit => 45);
+my $vt = 1;
+my $fault = 0.1;
+my $t_start = time;
+
+# compile the harness into this test's temporary directory
+my $src = File::Spec->rel2abs(dirname(__FILE__) . '/../stress/pgq_stress.c');
+my $tmp = File::Spec->rel2abs(PostgreSQL::Test::Utils::tempdir);
+my $harness = "$tmp/pgq_stress";
+{
+	my $pg_config = $ENV{PG_CONFIG} // 'pg_config';
+	my ($incdir, $libdir) = map {
+		my $out = `$pg_config --$_`;
+		chomp $out;
+		$out;
+	} qw(includedir libdir);
+	my ($out, $err) = ('', '');
+	my $ok = IPC::Run::run(
+		[
+			$ENV{CC} // 'gcc', '-O2', '-Wall', '-Wextra', '-Werror', "-I$incdir",
+			$src, "-L$libdir", '-lpq', '-lpthread', '-o', $harness
+		],
+		'>', \$out, '2>', \$err);
+	ok($ok, 'the stress harness compiles with -Wall -Wextra -Werror')
+	  or diag($err);
+	BAIL_OUT('cannot build the stress harness') unless $ok;
+}
+
+my $node = PostgreSQL::Test::Cluster->new('stress');
+$node->init;
+# the harness runs tens of thousands of statements: do not log each one
+$node->append_conf('postgresql.conf', qq{
+log_statement = none
+max_connections = 100
+});
+$node->start;
+
+# harness_cmd(db, option => value ...): the command line running the harness
+sub harness_cmd
+{
+	my ($db, @opts) = @_;
+	return [ $harness, '-d', $node->connstr($db), '-t', $scale{limit}, @opts ];
+}
+
+# parse the harness's summary line into a hash
+sub summary
+{
+	my ($out) = @_;
+	my ($line) = grep { /^pgq_stress: / } split /\n/, $out;
+	return {} unless defined $line;
+	my %h = $line =~ /(\w+)=(\S+)/g;
+	return \%h;
+}
+
+# run_harness(db, opts...): run to the end; returns (exit code, summary hash, stderr)
+sub run_harness
+{
+	my ($db, @opts) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run(harness_cmd($db, @opts), '>', \$out, '2>', \$err,
+		IPC::Run::timeout($scale{limit} + 60));
+	my $rc = $? >> 8;
+	note($out);
+	return ($rc, summary($out), $err);
+}
+
+sub new_db
+{
+	my ($db) = @_;
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, 'CREATE EXTENSION pgq');
+}
+
+sub q1
+{
+	my ($db, $sql) = @_;
+	return $node->safe_psql($db, $sql);
+}
+
+# Check the record of an accounted run on queue $queue of database $db.
+# %o: n (messages), producers, finish ('delete' or 'archive'), sum (harness summary),
+# label.
+sub check_accounting
+{
+	my ($db, $queue, %o) = @_;
+	my ($n, $sum, $label) = @o{qw(n sum label)};
+
+	is($sum->{result}, 'ok', "$label: harness result");
+	is($sum->{done}, $n, "$label: harness finished every message");
+
+	# what was sent: each producer's seq 0..share-1, exactly once
+	my @expect_sent;
+	for my $p (0 .. $o{producers} - 1)
+	{
+		my $share = int($n / $o{producers}) + ($p < $n % $o{producers} ? 1 : 0);
+		push @expect_sent, "$p:$share:0:" . ($share - 1);
+	}
+	is( q1(
+			$db, q{SELECT string_agg(producer || ':' || n || ':' || lo || ':' || hi, ',' ORDER BY producer)
+			FROM (SELECT producer, count(DISTINCT seq) AS n, min(seq) AS lo, max(seq) AS hi
+			      FROM stress_sent GROUP BY producer) s}),
+		join(',', @expect_sent),
+		"$label: stress_sent holds each producer's messages exactly once");
+	is(q1($db, 'SELECT count(*) FROM stress_sent'), $n, "$label: $n messages sent");
+
+	# missing / duplicated / extra
+	is(q1($db, "SELECT count(*) FROM pgq.q_$queue"), '0', "$label: queue empty at the end");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_sent s WHERE NOT EXISTS
+			(SELECT 1 FROM stress_delivery d WHERE d.msg_id = s.msg_id AND d.outcome = 'done')}),
+		'0',
+		"$label: lost: no sent message left without a delete/archive");
+	is( q1(
+			$db, q{SELECT count(*) FROM (SELECT msg_id FROM stress_delivery WHERE outcome = 'done'
+			GROUP BY msg_id HAVING count(*) > 1) d}),
+		'0',
+		"$label: no message deleted/archived twice");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_delivery d
+			WHERE NOT EXISTS (SELECT 1 FROM stress_sent s WHERE s.msg_id = d.msg_id)}),
+		'0',
+		"$label: extra: no delivery of a message that was not sent");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_unsent u WHERE
+			EXISTS (SELECT 1 FROM stress_sent s WHERE s.msg_id = u.msg_id) OR
+			EXISTS (SELECT 1 FROM stress_delivery d WHERE d.msg_id = u.msg_id)}),
+		'0',
+		"$label: rolled-back sends never delivered, their ids never reused");
+	cmp_ok($sum->{send_rollbacks}, '>', 0, "$label: some producer transactions were rolled back");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_delivery d JOIN stress_sent s USING (msg_id)
+			WHERE d.message IS DISTINCT FROM jsonb_build_object('p', s.producer, 'seq', s.seq)}),
+		'0',
+		"$label: every delivery carried its own payload");
+
+	# leases
+	is( q1(
+			$db, qq{SELECT count(*) FROM stress_delivery
+			WHERE vt IS DISTINCT FROM delivered_at + interval '$vt seconds'}),
+		'0',
+		"$label: every read set vt = read time + $vt s");
+	is( q1(
+			$db, q{SELECT count(*) FROM (
+			SELECT delivered_at, lag(vt) OVER (PARTITION BY msg_id ORDER BY delivered_at) AS prev_vt
+			FROM stress_delivery WHERE outcome <> 'rolled_back') d
+			WHERE delivered_at < prev_vt}),
+		'0',
+		"$label: duplicated-within-VT: no message read again while an earlier lease held");
+	is( q1(
+			$db, q{SELECT count(*) FROM (
+			SELECT read_ct, row_number() OVER (PARTITION BY msg_id ORDER BY delivered_at) AS nth
+			FROM stress_delivery WHERE outcome <> 'rolled_back') d
+			WHERE read_ct <> nth}),
+		'0',
+		"$label: read_ct counts the committed reads of a message: 1, 2, 3, ...");
+
+	# faults
+	is(q1($db, q{SELECT count(*) FROM stress_delivery WHERE outcome = 'kept'}),
+		$sum->{kept}, "$label: every kept (never deleted) delivery recorded");
+	cmp_ok($sum->{kept}, '>', 0, "$label: some deliveries were never deleted (faults injected)");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_delivery k WHERE k.outcome = 'kept' AND NOT EXISTS
+			(SELECT 1 FROM stress_delivery d WHERE d.msg_id = k.msg_id AND d.outcome <> 'rolled_back'
+			   AND d.read_ct = k.read_ct + 1 AND d.delivered_at >= k.vt)}),
+		'0',
+		"$label: every never-deleted message came back after its vt with read_ct + 1");
+	is(q1($db, q{SELECT count(*) FROM stress_delivery WHERE outcome = 'rolled_back'}),
+		$sum->{rolled_back}, "$label: every rolled-back delivery recorded");
+	cmp_ok($sum->{rolled_back}, '>', 0, "$label: some reads were rolled back (faults injected)");
+	is( q1(
+			$db, q{SELECT count(*) FROM stress_delivery r WHERE r.outcome = 'rolled_back' AND NOT EXISTS
+			(SELECT 1 FROM stress_delivery d WHERE d.msg_id = r.msg_id AND d.outcome <> 'rolled_back'
+			   AND d.read_ct = r.read_ct)}),
+		'0',
+		"$label: a rolled-back read left read_ct unchanged (the next read got the same read_ct)");
+	cmp_ok(
+		q1(
+			$db, q{SELECT count(*) FROM stress_delivery r WHERE r.outcome = 'rolled_back' AND EXISTS
+			(SELECT 1 FROM stress_delivery d WHERE d.msg_id = r.msg_id AND d.outcome <> 'rolled_back'
+			   AND d.read_ct = r.read_ct AND d.delivered_at < r.vt)}),
+		'>', 0,
+		"$label: rolled-back messages were read again before the vt they would have had");
+	is(q1($db, q{SELECT count(*) FROM stress_delivery}),
+		$sum->{delivered}, "$label: the record holds every delivery the harness saw");
+
+	# the queue's own figures
+	is( q1(
+			$db, qq{SELECT queue_length || ' ' || total_messages FROM pgq.metrics('$queue')}),
+		'0 ' . ($n + q1($db, 'SELECT count(*) FROM stress_unsent')),
+		"$label: metrics: empty queue, total_messages = sent + rolled-back sends");
+
+	if ($o{finish} eq 'archive')
+	{
+		is( q1(
+				$db, qq{SELECT count(*) FROM (
+				(SELECT msg_id FROM pgq.a_$queue EXCEPT ALL SELECT msg_id FROM stress_sent)
+				UNION ALL
+				(SELECT msg_id FROM stress_sent EXCEPT ALL SELECT msg_id FROM pgq.a_$queue)) x}),
+			'0',
+			"$label: the archive holds exactly the sent ids");
+		is( q1(
+				$db, qq{SELECT count(*) FROM pgq.a_$queue a
+				JOIN stress_sent s USING (msg_id)
+				JOIN stress_delivery d ON d.msg_id = a.msg_id AND d.outcome = 'done'
+				WHERE a.message IS DISTINCT FROM jsonb_build_object('p', s.producer, 'seq', s.seq)
+				   OR a.read_ct <> d.read_ct OR a.vt <> d.vt}),
+			'0',
+			"$label: archived rows keep payload, read_ct and vt of their last read");
+	}
+	else
+	{
+		is(q1($db, "SELECT count(*) FROM pgq.a_$queue"), '0', "$label: archive untouched");
+	}
+
+	return q1(
+		$db, q{SELECT
+		(SELECT count(*) FROM stress_sent s WHERE NOT EXISTS
+		   (SELECT 1 FROM stress_delivery d WHERE d.msg_id = s.msg_id AND d.outcome = 'done'))
+		|| ' ' ||
+		(SELECT count(*) FROM (
+		   SELECT delivered_at, lag(vt) OVER (PARTITION BY msg_id ORDER BY delivered_at) AS prev_vt
+		   FROM stress_delivery WHERE outcome <> 'rolled_back') d WHERE delivered_at < prev_vt)});
+}
+
+my @figures;
+
+# report(label, summary, lost/dup string, seconds): keep the figures for the summary
+sub report
+{
+	my ($label, $sum, $lostdup, $secs) = @_;
+	my ($lost, $dup) = split / /, $lostdup // '? ?';
+	push @figures,
+	  sprintf(
+		"%-28s messages=%d producers=%d consumers=%d faulty_reads=%d"
+		  . " (rolled_back_msgs=%d kept_msgs=%d) rolled_back_sends=%d lost=%s duplicated_within_vt=%s"
+		  . " %.1fs (%.0f msg/s)",
+		$label, $sum->{sent} // 0, $sum->{producers} // 0, $sum->{consumers} // 0,
+		$sum->{fault_reads} // 0, $sum->{rolled_back} // 0, $sum->{kept} // 0,
+		$sum->{send_rollbacks} // 0, $lost, $dup, $secs,
+		($sum->{sent} // 0) / ($secs || 1));
+}
+
+my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $fault);
+
+# (a) one by one
+{
+	new_db('single');
+	my $t0 = time;
+	my ($rc, $sum, $err) = run_harness('single', '-q', 'single', '-n', $scale{n}, @base,
+		'-m', 'single', '-F', 'delete', '-s', 11);
+	my $secs = time - $t0;
+	is($rc, 0, '(a) single: harness exit code') or diag($err);
+	is($err, '', '(a) single: harness printed no error');
+	my $ld = check_accounting('single', 'single', n => $scale{n}, producers => $scale{producers},
+		finish => 'delete', sum => $sum, label => '(a) single');
+	report('(a) send/read 1/delete', $sum, $ld, $secs);
+}
+
+# (b) batches, delete(msg_ids[])
+{
+	new_db('batch');
+	my $t0 = time;
+	my ($rc, $sum, $err) = run_harness('batch', '-q', 'batch', '-n', $scale{n}, @base,
+		'-m', 'batch', '-b', 50, '-r', 50, '-F', 'delete', '-s', 22);
+	my $secs = time - $t0;
+	is($rc, 0, '(b) batch delete: harness exit code') or diag($err);
+	is($err, '', '(b) batch delete: harness printed no error');
+	my $ld = check_accounting('batch', 'batch', n => $scale{n}, producers => $scale{producers},
+		finish => 'delete', sum => $sum, label => '(b) batch delete');
+	report('(b) send_batch/read 50/delete[]', $sum, $ld, $secs);
+}
+
+# (c) batches, archive(msg_ids[])
+{
+	new_db('archive');
+	my $t0 = time;
+	my ($rc, $sum, $err) = run_harness('archive', '-q', 'arch', '-n', $scale{n}, @base,
+		'-m', 'batch', '-b', 50, '-r', 50, '-F', 'archive', '-s', 33);
+	my $secs = time - $t0;
+	is($rc, 0, '(c) batch archive: harness exit code') or diag($err);
+	is($err, '', '(c) batch archive: harness printed no error');
+	my $ld = check_accounting('archive', 'arch', n => $scale{n}, producers => $scale{producers},
+		finish => 'archive', sum => $sum, label => '(c) batch archive');
+	report('(c) send_batch/read 50/archive[]', $sum, $ld, $secs);
+}
+
+# (d) queues created, dropped and purged under load
+{
+	new_db('churn');
+	# the queue the churn must leave alone, accounted as above, its own harness
+	my ($out_s, $err_s, $out_c, $err_c) = ('', '', '', '');
+	my $t0 = time;
+	my $steady = IPC::Run::start(
+		harness_cmd('churn', '-q', 'steady', '-n', $scale{churn_n}, @base,
+			'-m', 'batch', '-b', 10, '-r', 10, '-F', 'archive', '-s', 44),
+		'>', \$out_s, '2>', \$err_s, IPC::Run::timeout($scale{limit} + 60));
+	# producers and consumers on "churn" while three threads create, drop, purge and measure
+	# "churn" and two other queues
+	my $churn = IPC::Run::start(
+		harness_cmd('churn', '-e', '-q', 'churn', '-n', $scale{churn_n},
+			'-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $fault,
+			'-m', 'single', '-k', 3, '-K', 'churn,churn_x,churn_y', '-s', 55),
+		'>', \$out_c, '2>', \$err_c, IPC::Run::timeout($scale{limit} + 60));
+	$steady->finish;
+	my $rc_s = $? >> 8;
+	$churn->finish;
+	my $rc_c = $? >> 8;
+	my $secs = time - $t0;
+	note($out_s, $out_c);
+	my $sum_s = summary($out_s);
+	my $sum_c = summary($out_c);
+
+	is($rc_c, 0, '(d) churn: harness exit code (only clean "does not exist" errors)')
+	  or diag($err_c);
+	is($err_c, '', '(d) churn: harness printed no error');
+	is($sum_c->{sent}, $scale{churn_n}, '(d) churn: producers got every message in between drops');
+	cmp_ok($sum_c->{churn_create}, '>', 0, '(d) churn: queues were created');
+	cmp_ok($sum_c->{churn_drop}, '>', 0, '(d) churn: queues were dropped');
+	cmp_ok($sum_c->{churn_purge}, '>', 0, '(d) churn: queues were purged');
+	cmp_ok($sum_c->{expected_errors}, '>', 0,
+		'(d) churn: producers and consumers did meet the queue missing (42P01)');
+	note("churn figures: " . join(' ', map { "$_=$sum_c->{$_}" } sort keys %$sum_c));
+
+	is($rc_s, 0, '(d) steady queue beside the churn: harness exit code') or diag($err_s);
+	is($err_s, '', '(d) steady: harness printed no error');
+	my $ld = check_accounting('churn', 'steady', n => $scale{churn_n},
+		producers => $scale{producers}, finish => 'archive', sum => $sum_s,
+		label => '(d) steady');
+	report('(d) beside create/drop/purge', $sum_s, $ld, $secs);
+
+	# the server survived, and no queue is half made
+	is($node->safe_psql('postgres', 'SELECT 1'), '1', '(d) server still up');
+	my $log = slurp_file($node->logfile);
+	unlike($log, qr/terminated by signal|was terminated|PANIC|TRAP:|server process .* exited/,
+		'(d) no backend crashed');
+	is( q1(
+			'churn', q{SELECT coalesce(string_agg(problem, '; ' ORDER BY problem), '') FROM (
+			SELECT 'meta row without q_ table: ' || queue_name AS problem FROM pgq.meta
+			 WHERE to_regclass('pgq.q_' || queue_name) IS NULL
+			UNION ALL
+			SELECT 'meta row without a_ table: ' || queue_name FROM pgq.meta
+			 WHERE to_regclass('pgq.a_' || queue_name) IS NULL
+			UNION ALL
+			SELECT 'missing vt index: ' || queue_name FROM pgq.meta
+			 WHERE to_regclass('pgq.q_' || queue_name || '_vt_idx') IS NULL
+			UNION ALL
+			SELECT 'missing archived_at index: ' || queue_name FROM pgq.meta
+			 WHERE to_regclass('pgq.a_' || queue_name || '_archived_idx') IS NULL
+			UNION ALL
+			SELECT 'wrong persistence: ' || m.queue_name FROM pgq.meta m
+			  JOIN pg_class c ON c.oid = to_regclass('pgq.q_' || m.queue_name)
+			 WHERE c.relpersistence <> CASE WHEN m.is_unlogged THEN 'u' ELSE 'p' END
+			UNION ALL
+			SELECT 'table without meta row: ' || c.relname FROM pg_class c
+			 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind IN ('r', 'p')
+			   AND c.relname <> 'meta'
+			   AND NOT EXISTS (SELECT 1 FROM pgq.meta m
+			                   WHERE c.relname IN ('q_' || m.queue_name, 'a_' || m.queue_name))
+			UNION ALL
+			SELECT 'stray relation: ' || c.relname FROM pg_class c
+			 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind IN ('i', 'S')
+			   AND c.relname <> 'meta_pkey'
+			   AND NOT EXISTS (SELECT 1 FROM pgq.meta m WHERE c.relname IN
+			         ('q_' || m.queue_name || '_pkey', 'q_' || m.queue_name || '_vt_idx',
+			          'q_' || m.queue_name || '_msg_id_seq',
+			          'a_' || m.queue_name || '_pkey', 'a_' || m.queue_name || '_archived_idx'))
+			) p}),
+		'',
+		'(d) no half state: pgq.meta rows and q_/a_ tables (with their indexes) match exactly');
+
+	# every queue left behind works
+	my @queues = split /\n/, q1('churn', 'SELECT queue_name FROM pgq.list_queues()');
+	ok((grep { $_ eq 'steady' } @queues), '(d) the steady queue is still listed');
+	for my $q (@queues)
+	{
+		my $id = q1('churn', qq{SELECT pgq.send('$q', '{"after": "churn"}')});
+		is( q1(
+				'churn', qq{SELECT string_agg(msg_id::text, ',') FROM pgq.read('$q', 30, 1000)
+				WHERE message = '{"after": "churn"}'}),
+			$id,
+			"(d) queue $q: send then read after the churn");
+		is(q1('churn', "SELECT pgq.delete('$q', ${id}::bigint)"), 't',
+			"(d) queue $q: delete after the churn");
+		cmp_ok(q1('churn', "SELECT pgq.purge_queue('$q')"), '>=', 0,
+			"(d) queue $q: purge after the churn");
+		is(q1('churn', "SELECT pgq.drop_queue('$q')"), 't', "(d) queue $q: drop after the churn");
+	}
+	is(q1('churn', 'SELECT count(*) FROM pgq.meta'), '0', '(d) every queue dropped cleanly');
+}
+
+my $total = time - $t_start;
+my $head = sprintf('%s mode, %d messages per run, %d producers, %d consumers, vt %d s, fault share %.2f, total %.1f s',
+	$long ? 'long' : 'CI', $scale{n}, $scale{producers}, $scale{consumers}, $vt, $fault, $total);
+if ($long)
+{
+	diag($head);
+	diag($_) for @figures;
+}
+else
+{
+	note($head);
+	note($_) for @figures;
+}
+
+$node->stop;
+
+done_testing();
