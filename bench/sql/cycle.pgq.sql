@@ -1,0 +1,3 @@
+SELECT pgq.send('bq', '{"n":1}');
+SELECT * FROM pgq.read('bq', 30, 1) \gset
+SELECT pgq.delete('bq', :msg_id::bigint);

@@ -1,0 +1,1 @@
+SELECT * FROM pgq.pop('bq', 1) \gset

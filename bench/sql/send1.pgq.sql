@@ -1,0 +1,1 @@
+SELECT pgq.send('bq', '{"n":1}');
