@@ -113,7 +113,8 @@ pgq_as_tester()
 
 # pgq_cluster_start DIR PORT: initdb in DIR/data and start it, listening only on a unix socket in
 # DIR; exports PGHOST, PGPORT, PGDATABASE for the clients.  Server log: DIR/server.log.
-pgq_cluster_start()
+# pgq_cluster_init DIR: PGQ_CLUSTER_DIR := DIR, holding a new data directory DIR/data
+pgq_cluster_init()
 {
 	local var
 
@@ -127,6 +128,11 @@ pgq_cluster_start()
 		cat "$PGQ_CLUSTER_DIR/initdb.log" >&2
 		return 1
 	fi
+}
+
+pgq_cluster_start()
+{
+	pgq_cluster_init "$1" || return 1
 	if ! pg_ctl -D "$PGQ_CLUSTER_DIR/data" -l "$PGQ_CLUSTER_DIR/server.log" -w \
 		-o "-c listen_addresses='' -k '$PGQ_CLUSTER_DIR' -p $2 -c fsync=off" start >/dev/null; then
 		cat "$PGQ_CLUSTER_DIR/server.log" >&2
@@ -139,17 +145,7 @@ pgq_cluster_start()
 # runs under valgrind's memcheck, which writes one log per process: DIR/valgrind.<pid>.log
 pgq_cluster_start_valgrind()
 {
-	local var
-
-	PGQ_CLUSTER_DIR=$1
-	for var in $(compgen -e | grep '^PG' | grep -v '^PGQ_'); do
-		unset "$var"
-	done
-	mkdir -p "$PGQ_CLUSTER_DIR" || return 1
-	if ! initdb -D "$PGQ_CLUSTER_DIR/data" -A trust --no-locale -E UTF8 >"$PGQ_CLUSTER_DIR/initdb.log" 2>&1; then
-		cat "$PGQ_CLUSTER_DIR/initdb.log" >&2
-		return 1
-	fi
+	pgq_cluster_init "$1" || return 1
 	valgrind --quiet --error-limit=no --num-callers=30 --trace-children=yes \
 		--log-file="$PGQ_CLUSTER_DIR/valgrind.%p.log" \
 		postgres -D "$PGQ_CLUSTER_DIR/data" -c listen_addresses='' -k "$PGQ_CLUSTER_DIR" -p "$2" \
