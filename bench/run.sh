@@ -1,16 +1,19 @@
 #!/bin/bash
 # bench/run.sh: pgq against the same statements written as plain prepared SQL, in one run
 #
-#   bash bench/run.sh            # about 12 minutes: 7 interleaved pairs of 3-second runs per case
+#   bash bench/run.sh            # about 11 minutes: 7 interleaved pairs of 3-second runs per case
 #   bash bench/run.sh --quick    # a smoke run, about a minute: 2 pairs of 1-second runs, no
 #                                # warm-up, 100k messages for the large queue
 #
 # Options: --pairs N, --duration SECONDS, --clients N, --threads N, --big N (messages in the
 # large-queue cases), --head N (messages in flight at the head), --port P (default 5460, or
-# PGQ_BENCH_PORT), --no-build (use the pgq already installed instead of building this tree).
+# PGQ_BENCH_PORT), --no-build (use the pgq already installed instead of building this tree),
+# --bindir DIR (the PostgreSQL 15 installation to build for and run, by its bin directory;
+# default /usr/lib/postgresql/15/bin).
 #
-# 1. installs the Debian packages that are missing (those of test/lib.sh, and gnuplot-nox),
-#    builds pgq with -Wall -Wextra -Werror and installs it, as test/run.sh does;
+# 1. installs the Debian packages that are missing (PostgreSQL 15 and its development files, make,
+#    gcc, gnuplot-nox) and builds pgq with -Wall -Wextra -Werror and installs it, with
+#    test/lib.sh as test/run.sh does;
 # 2. starts a throwaway cluster (unix socket only, as the "postgres" user when run as root,
 #    stopped and removed on exit) and creates pgq's queue "bq" and the reference tables
 #    ref_q / ref_a, checked copies of the tables pgq.create_queue made (sql/setup.sql).  If a pgmq
@@ -39,7 +42,7 @@
 set -u
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=test/lib.sh
+# shellcheck source=../test/lib.sh
 . "$BENCH_DIR/../test/lib.sh"
 
 PORT=${PGQ_BENCH_PORT:-5460}
@@ -87,6 +90,16 @@ parse_args()
 				v=${1#--}
 				v=${v^^}
 				printf -v "$v" '%s' "$2"
+				shift ;;
+			--bindir)
+				if [ $# -lt 2 ] || [ ! -x "$2/pg_config" ]; then
+					echo "error: --bindir needs a directory holding pg_config" >&2
+					exit 2
+				fi
+				PGQ_PG_BINDIR=$(cd "$2" && pwd)
+				# shellcheck disable=SC2034 # read by pgq_build_install in test/lib.sh
+				PGQ_PG_CONFIG=$PGQ_PG_BINDIR/pg_config
+				export PATH="$PGQ_PG_BINDIR:$PATH"
 				shift ;;
 			-h | --help) usage 0 ;;
 			*) echo "error: unknown option $1" >&2; usage 2 ;;
@@ -398,7 +411,11 @@ section_metrics()
 	local pair sys order n=${#SYSTEMS[@]} slot
 
 	echo
-	echo "=== metrics: metrics() on the big queue, one client"
+	echo "=== metrics: metrics() on $BIG messages, one client"
+	# the big section's runs have moved the queues away from BIG messages: back to BIG
+	for sys in "${SYSTEMS[@]}"; do
+		prime "$sys" 0 "$BIG" || return 1
+	done
 	for pair in $(seq 1 "$PAIRS"); do
 		# shellcheck disable=SC2207
 		order=($(rotate "$n" $(((pair - 1) % n)) "${SYSTEMS[@]}"))
@@ -567,7 +584,9 @@ main()
 	local rc
 
 	cd "$PGQ_TREE" || exit 1
-	PGQ_PACKAGES="$PGQ_PACKAGES gnuplot-nox"
+	# what the benchmark needs, of test/lib.sh's list (not pgTAP nor valgrind), and gnuplot
+	# shellcheck disable=SC2034 # read by pgq_install_deps in test/lib.sh
+	PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION make gcc gnuplot-nox"
 	pgq_install_deps || exit 1
 	if [ "$BUILD" -eq 1 ]; then
 		pgq_build_install || exit 1
