@@ -23,7 +23,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/dependency.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -86,9 +85,7 @@ change_access(FunctionCallInfo fcinfo, QueueAccess access)
 
 	q = quote_identifier(psprintf("q_%s", name));
 	a = quote_identifier(psprintf("a_%s", name));
-	seq = quote_identifier(get_rel_name(getIdentitySequence(queue.relid,
-															get_attnum(queue.relid, "msg_id"),
-															false)));
+	seq = quote_identifier(get_rel_name(pgq_msg_id_sequence(queue.relid)));
 
 	initStringInfo(&sql);
 	switch (access)

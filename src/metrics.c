@@ -14,10 +14,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/dependency.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -59,9 +57,7 @@ queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls
 	int			rc;
 
 	args[0] = TimestampTzGetDatum(now);
-	args[1] = ObjectIdGetDatum(getIdentitySequence(queue->relid,
-												   get_attnum(queue->relid, "msg_id"),
-												   false));
+	args[1] = ObjectIdGetDatum(pgq_msg_id_sequence(queue->relid));
 
 	rc = SPI_execute_plan(pgq_get_plan(queue, PGQ_STMT_METRICS), args, NULL,
 						  true, 0);

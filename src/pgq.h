@@ -57,6 +57,7 @@ extern void pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name);
 extern bool pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 							 PgqQueue *queue, bool missing_ok);
 extern bool pgq_has_privileges(Oid relid, AclMode required);
+extern Oid	pgq_msg_id_sequence(Oid relid);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
 

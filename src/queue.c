@@ -23,18 +23,18 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "parser/parse_func.h"
+#include "common/hashfn.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "storage/lmgr.h"
-#include "utils/inval.h"
-#include "utils/snapmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include "pgq.h"
 
@@ -213,14 +213,27 @@ lock_queue_name(const char *name)
 	AcceptInvalidationMessages();
 }
 
-static bool
-queue_table_exists(const char *name)
+/* OID of q_<name> as the catalog shows it now (no lock), or InvalidOid */
+static Oid
+queue_table_oid(const char *name)
 {
 	char		relname[NAMEDATALEN];
 
 	snprintf(relname, sizeof(relname), "q_%s", name);
-	return OidIsValid(get_relname_relid(relname,
-										get_namespace_oid(PGQ_SCHEMA, false)));
+	return get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false));
+}
+
+static bool
+queue_table_exists(const char *name)
+{
+	return OidIsValid(queue_table_oid(name));
+}
+
+/* the identity sequence behind msg_id of queue table relid */
+Oid
+pgq_msg_id_sequence(Oid relid)
+{
+	return getIdentitySequence(relid, get_attnum(relid, "msg_id"), false);
 }
 
 /*
@@ -244,14 +257,8 @@ clock_default(void)
 static void
 set_sequence_logged(const char *name)
 {
-	char		relname[NAMEDATALEN];
-	Oid			relid;
-	Oid			seqid;
+	Oid			seqid = pgq_msg_id_sequence(queue_table_oid(name));
 	int			rc;
-
-	snprintf(relname, sizeof(relname), "q_%s", name);
-	relid = get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false));
-	seqid = getIdentitySequence(relid, get_attnum(relid, "msg_id"), false);
 
 	rc = SPI_execute(psprintf("ALTER SEQUENCE pgq.%s SET LOGGED",
 							  quote_identifier(get_rel_name(seqid))),
