@@ -138,15 +138,22 @@ pgq_forget_queue(const char *name)
 	"m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers"
 
 /*
- * The ids read and pop hand out: visible ($1 = now), lowest first, at most
- * $2 of them, locked, skipping rows other consumers hold.  Collected into
- * an array so that the outer UPDATE or DELETE finds its rows through the
- * primary key whatever the generic plan guesses about $2.
+ * The ids read and pop hand out: visible ($1 = now), the one visible
+ * longest first (vt, then msg_id), at most $2 of them, locked, skipping rows
+ * other consumers hold.  Collected into an array so that the outer UPDATE or
+ * DELETE finds its rows through the primary key whatever the generic plan
+ * guesses about $2.
+ *
+ * The order is the one of the q_<name>_vt_idx index, (vt, msg_id): the scan
+ * starts at the oldest vt and stops after $2 rows it could lock, so messages
+ * in flight (vt in the future) are never visited, however many there are.
+ * Ordering by msg_id instead would walk the primary key past every message
+ * in flight at the head of the queue, row by row.
  */
 #define VISIBLE_IDS \
 	"ARRAY(SELECT msg_id FROM pgq.%s" \
 	" WHERE vt OPERATOR(pg_catalog.<=) $1" \
-	" ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
 
 static SPIPlanPtr
 prepare_stmt(const char *name, PgqStmt stmt)
@@ -184,8 +191,14 @@ prepare_stmt(const char *name, PgqStmt stmt)
 			break;
 
 		case PGQ_STMT_READ:
-			/* $1 now, $2 qty, $3 new vt */
-			sql = psprintf("WITH u AS (UPDATE pgq.%s m SET vt = $3,"
+			/*
+			 * $1 now, $2 qty, $3 new vt.  A read with vt 0 ($3 = $1) leaves
+			 * vt as it is: the message stays visible and keeps its place, so
+			 * reading with vt 0 again returns the same head (as it does in
+			 * pgmq), rather than moving the message behind the others.
+			 */
+			sql = psprintf("WITH u AS (UPDATE pgq.%s m SET vt ="
+						   "  CASE WHEN $3 OPERATOR(pg_catalog.>) $1 THEN $3 ELSE m.vt END,"
 						   "  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1,"
 						   "  last_read_at = $1"
 						   "  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"

@@ -315,7 +315,7 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 					 " headers pg_catalog.jsonb);",
 					 unlogged ? "UNLOGGED " : "", qtab, clock);
 	appendStringInfo(&ddl,
-					 "CREATE INDEX %s ON pgq.%s (vt);",
+					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
 					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
 	appendStringInfo(&ddl,
 					 "CREATE TABLE pgq.%s ("

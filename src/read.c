@@ -4,10 +4,13 @@
  *		Consuming messages: read (hand out with a visibility timeout), pop
  *		(hand out and delete) and set_vt (move a message's visibility).
  *
- * read and pop pick visible messages (vt <= now), lowest msg_id first,
- * with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same
- * row: a row another consumer has taken is either locked (skipped) or, once
- * that consumer commits, has a vt in the future (re-checked and left out).
+ * read and pop pick visible messages (vt <= now), the one visible longest
+ * first (ordered by vt, then msg_id, which the queue's vt index serves
+ * without visiting messages in flight), with FOR UPDATE SKIP LOCKED, so
+ * concurrent consumers never get the same row: a row another consumer has
+ * taken is either locked (skipped) or, once that consumer commits, has a vt
+ * in the future (re-checked and left out).  A read with vt 0 leaves vt as
+ * it is, so the message keeps its place at the head.
  * "now" is the clock time of the call, taken once and passed to the
  * statement, so the visibility test and the new vt agree.
  *

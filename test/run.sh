@@ -23,6 +23,7 @@
 # regression.diffs, regression.out, tmp_check/ (TAP logs), and log/: each suite's output
 # (log/<suite>.out), the diffs of failed regress and isolation tests (log/<suite>.diffs) and the
 # test cluster's server log (log/server.log).
+# PGQ_SUITES="regress pgtap" runs only the suites named (default: all of them).
 # Set PGQ_TEST_PORT to change the port of the regress/isolation/pgTAP cluster and of the package
 # suite's clusters (default 5451); the first listens only on a unix socket in a private directory.
 
@@ -31,7 +32,7 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUITES="regress isolation pgtap tap valgrind package"
+SUITES=${PGQ_SUITES:-"regress isolation pgtap tap valgrind package"}
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
 

@@ -19,7 +19,7 @@
 
 BEGIN;
 
-SELECT plan(131);
+SELECT plan(135);
 
 -- ---------------------------------------------------------------------
 -- create_queue: tables, columns, keys, defaults, indexes, persistence (21)
@@ -104,7 +104,7 @@ SELECT col_default_is('pgq', 'a_cq', 'archived_at', 'pgq.queue_clock()', 'pgq.a_
 -- those defaults tie the queue to the extension
 SELECT throws_ok('DROP EXTENSION pgq', '2BP01', NULL, 'DROP EXTENSION pgq refuses while a queue exists');
 
-SELECT has_index('pgq', 'q_cq', 'q_cq_vt_idx', ARRAY['vt'], 'index q_cq_vt_idx on (vt)');
+SELECT has_index('pgq', 'q_cq', 'q_cq_vt_idx', ARRAY['vt', 'msg_id'], 'index q_cq_vt_idx on (vt, msg_id)');
 SELECT has_index('pgq', 'a_cq', 'a_cq_archived_idx', ARRAY['archived_at'], 'index a_cq_archived_idx on (archived_at)');
 
 SELECT results_eq(
@@ -311,7 +311,7 @@ SELECT results_eq(
 CREATE TEMP TABLE rd1 AS SELECT * FROM pgq.read('rq', 30, 2) WITH ORDINALITY AS r;
 
 SELECT results_eq('SELECT msg_id FROM rd1 ORDER BY ordinality', ARRAY[1, 2]::bigint[],
-                  'read(qty => 2) returns the two lowest msg_ids, lowest first');
+                  'read(qty => 2) returns the two sent first');
 SELECT results_eq('SELECT message FROM rd1 ORDER BY ordinality', ARRAY['{"r": 1}', '{"r": 2}']::jsonb[],
                   'read returns the messages');
 SELECT results_eq('SELECT headers FROM rd1 ORDER BY ordinality', ARRAY['{"rh": 1}', NULL]::jsonb[],
@@ -350,6 +350,30 @@ SELECT results_eq($$SELECT msg_id, read_ct FROM pgq.read('rq0', 30, 1)$$,
                   'after read(vt => 0) the message is visible again and read_ct counts up');
 
 -- ---------------------------------------------------------------------
+-- read order: visible longest first (vt, then msg_id) (4)
+-- (that a read does not visit the messages in flight: test/sql/read_order.sql)
+-- ---------------------------------------------------------------------
+SELECT lives_ok($$SELECT pgq.create_queue('ro')$$, 'create_queue(ro)');
+DO $$
+BEGIN
+    PERFORM pgq.send_batch('ro', array_agg(jsonb_build_object('n', g))) FROM generate_series(1, 1000) g;
+    PERFORM pgq.read('ro', 3600, 1000);                           -- 1..1000 in flight for an hour
+    PERFORM pgq.send_batch('ro', ARRAY['{"n": 1001}', '{"n": 1002}', '{"n": 1003}']::jsonb[]);
+    PERFORM pgq.send('ro', '{"n": 1004}', '2000-01-01 00:00:00+00'::timestamptz);  -- due in 2000
+    PERFORM pgq.set_vt('ro', 1001, 0);                            -- visible again from now
+END
+$$;
+SELECT results_eq(
+    $$SELECT msg_id FROM pgq.read('ro', 0, 1) UNION ALL SELECT msg_id FROM pgq.read('ro', 0, 1)$$,
+    ARRAY[1004, 1004]::bigint[],
+    'the message due longest ago comes first, before lower ids; read(vt => 0) leaves it at the head');
+SELECT results_eq(
+    $$SELECT (pgq.read('ro', 60, 1)).msg_id FROM generate_series(1, 4)$$,
+    ARRAY[1004, 1002, 1003, 1001]::bigint[],
+    'then the others in the order they became visible: 1001, made visible last by set_vt, comes last');
+SELECT is((SELECT count(*) FROM pgq.read('ro', 60, 10)), 0::bigint, 'nothing else is visible');
+
+-- ---------------------------------------------------------------------
 -- pop (8)
 -- ---------------------------------------------------------------------
 SELECT lives_ok($$SELECT pgq.create_queue('pq')$$, 'create_queue(pq)');
@@ -363,13 +387,13 @@ $$;
 CREATE TEMP TABLE p1 AS SELECT * FROM pgq.pop('pq');
 SELECT results_eq('SELECT msg_id, read_ct, message FROM p1',
                   $$VALUES (1::bigint, 1, '{"p": 1}'::jsonb)$$,
-                  'pop() takes one message (qty defaults to 1), lowest id, read_ct as stored');
+                  'pop() takes one message (qty defaults to 1), the head (read with vt 0 kept its place), read_ct as stored');
 SELECT ok(NOT EXISTS (SELECT 1 FROM pgq.q_pq WHERE msg_id = 1), 'the popped message is deleted');
 SELECT is((SELECT count(*) FROM pgq.a_pq), 0::bigint, 'pop does not archive');
 
 SELECT is((SELECT count(*) FROM pgq.set_vt('pq', 3, 60)), 1::bigint, 'hide message 3');
 SELECT results_eq($$SELECT msg_id FROM pgq.pop('pq', 10)$$, ARRAY[2, 4]::bigint[],
-                  'pop(qty => 10) takes only the visible messages, lowest id first');
+                  'pop(qty => 10) takes only the visible messages');
 SELECT results_eq('SELECT msg_id FROM pgq.q_pq', ARRAY[3]::bigint[], 'only the hidden message is left');
 SELECT is((SELECT count(*) FROM pgq.pop('pq')), 0::bigint, 'pop on nothing visible returns no row');
 

@@ -17,7 +17,7 @@ SELECT msg_id FROM pgq.q_pp ORDER BY msg_id;
 -- popped messages are deleted, not archived
 SELECT count(*) FROM pgq.a_pp;
 
--- qty: lowest msg_id first
+-- qty: first sent first
 SELECT msg_id, read_ct, message FROM pgq.pop('pp', 2);
 SELECT msg_id, message FROM pgq.pop(queue_name => 'pp', qty => 10);
 SELECT count(*) FROM pgq.q_pp;

@@ -9,7 +9,7 @@ SELECT count(*) FROM pgq.send_batch('rd',
     ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}']::jsonb[],
     ARRAY['{"h": 1}', NULL, NULL, NULL, '{"h": 5}']::jsonb[]);
 
--- qty caps the number of rows; lowest msg_id first; each row already
+-- qty caps the number of rows; first sent first; each row already
 -- shows the new read_ct, last_read_at and vt
 SELECT msg_id, read_ct, message, headers,
        last_read_at >= now() AND last_read_at <= clock_timestamp() AS last_read_ok,
@@ -41,16 +41,27 @@ SELECT msg_id, read_ct, vt <= clock_timestamp() AS visible_now
 SELECT msg_id, read_ct FROM pgq.read('rd', 0, 1);
 SELECT msg_id, read_ct FROM pgq.read('rd', 0, 5);
 
--- order is by msg_id, not by vt or by send time
+-- order: the message visible longest first (by vt, then msg_id), not by
+-- msg_id nor by send time.  7 was due in 2000: first.  2 is visible from
+-- now on: behind 6, visible since it was sent.  A batch comes back sorted
+-- by msg_id; a read with vt 0 leaves each message where it was.
 SELECT pgq.send('rd', '{"n": 7}', '2000-01-01 00:00:00+00'::timestamptz);
 SELECT msg_id, set_vt.vt <= clock_timestamp() AS visible
   FROM pgq.set_vt('rd', 2, 0) AS set_vt;
 SELECT msg_id, read_ct, message FROM pgq.read('rd', 0, 10);
 SELECT msg_id, read_ct FROM pgq.read('rd', 0, 2);
+SELECT msg_id, read_ct FROM pgq.read('rd', 0, 1);
+-- one at a time, each read takes the next one in that order
+BEGIN;
+SELECT g, (pgq.read('rd', 300, 1)).msg_id FROM generate_series(1, 4) g;
+ROLLBACK;
+-- the same order, from the table: vt is unchanged by the reads with vt 0
+SELECT msg_id, vt = '2000-01-01 00:00:00+00' AS due_2000
+  FROM pgq.q_rd WHERE vt <= clock_timestamp() ORDER BY vt, msg_id;
 
--- a rolled-back read leaves the message as it was
+-- a rolled-back read leaves the message as it was (7, the head)
 SELECT msg_id, read_ct, last_read_at AS last_read_before, vt AS vt_before
-  FROM pgq.q_rd WHERE msg_id = 2 \gset
+  FROM pgq.q_rd WHERE msg_id = 7 \gset
 BEGIN;
 SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
 -- inside the transaction the message is taken
@@ -59,7 +70,7 @@ ROLLBACK;
 SELECT msg_id, read_ct,
        last_read_at = :'last_read_before'::timestamptz AS same_last_read,
        vt = :'vt_before'::timestamptz AS same_vt
-  FROM pgq.q_rd WHERE msg_id = 2;
+  FROM pgq.q_rd WHERE msg_id = 7;
 SELECT msg_id, read_ct FROM pgq.read('rd', 300, 1);
 
 -- reads in one transaction see each other's effect

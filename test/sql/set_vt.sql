@@ -23,14 +23,15 @@ SELECT msg_id FROM pgq.read('sv', 0, 10);
 SELECT msg_id, vt <= clock_timestamp() AS visible FROM pgq.set_vt('sv', 1, 0);
 SELECT msg_id, read_ct FROM pgq.read('sv', 0, 10);
 
--- shorten the timeout of a message that was read; read_ct and
--- last_read_at stay as they were
+-- shorten the timeout of a message that was read (2: visible longest,
+-- as 1 is visible again only since just now); read_ct and last_read_at
+-- stay as they were
 SELECT msg_id, read_ct FROM pgq.read('sv', 3600, 1);
-SELECT last_read_at AS last_read_before FROM pgq.q_sv WHERE msg_id = 1 \gset
+SELECT last_read_at AS last_read_before FROM pgq.q_sv WHERE msg_id = 2 \gset
 SELECT msg_id, read_ct, last_read_at = :'last_read_before'::timestamptz AS same_last_read,
        vt >= now() + interval '600 s'
        AND vt <= clock_timestamp() + interval '600 s' AS vt_ok
-  FROM pgq.set_vt(queue_name => 'sv', msg_id => 1, vt => 600);
+  FROM pgq.set_vt(queue_name => 'sv', msg_id => 2, vt => 600);
 SELECT msg_id FROM pgq.read('sv', 0, 10);
 
 -- no such message: zero rows

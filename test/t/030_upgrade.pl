@@ -4,7 +4,8 @@
 # pg_extension_update_paths), so the test judges the installed scripts.  Database "upgraded"
 # gets the oldest version, queues with messages in every state (visible, in flight, delayed,
 # archived, deleted, with and without headers; logged and unlogged), and, as queues made before
-# 0.2.0 had, an unlogged msg_id sequence on an unlogged queue.  Then ALTER EXTENSION pgq UPDATE
+# 0.2.0 had, an unlogged msg_id sequence on an unlogged queue, and as queues made before 0.3.0
+# had, a vt index on (vt) alone.  Then ALTER EXTENSION pgq UPDATE
 # TO each next version in turn, up to the default.  Database "fresh" gets CREATE EXTENSION pgq.
 #
 # Checked:
@@ -15,6 +16,7 @@
 #   - the queues made before the upgrade keep every row, read and archive as before, hand out
 #     ids above the old ones, report the right metrics, still hold DROP EXTENSION back
 #   - the unlogged msg_id sequence is logged after the upgrade
+#   - the old queues' tables have the columns, defaults and indexes of queues made after it
 #   - the access functions of 0.2.0 work on the old queues: grant_consumer / grant_producer,
 #     SET ROLE, and 42501 for a role without grants
 #
@@ -218,6 +220,21 @@ if ($before_logged_seq)
 	is($node->safe_psql('upgraded',
 			"SELECT relpersistence FROM pg_class WHERE oid = '$events_seq'::regclass"),
 		'u', "before the update: the msg_id sequence of events is unlogged, as $oldest left it");
+}
+
+if (version_cmp($oldest, '0.3.0') < 0)
+{
+	# queues made before 0.3.0 had their vt index on (vt) alone
+	$node->safe_psql('upgraded', q{
+		DROP INDEX pgq.q_orders_vt_idx, pgq.q_events_vt_idx, pgq.q_clicks_vt_idx;
+		CREATE INDEX q_orders_vt_idx ON pgq.q_orders (vt);
+		CREATE INDEX q_events_vt_idx ON pgq.q_events (vt);
+		CREATE INDEX q_clicks_vt_idx ON pgq.q_clicks (vt);
+	});
+	is($node->safe_psql('upgraded',
+			q{SELECT pg_get_indexdef('pgq.q_orders_vt_idx'::regclass)}),
+		'CREATE INDEX q_orders_vt_idx ON pgq.q_orders USING btree (vt)',
+		"before the update: the vt index of orders is on (vt), as $oldest left it");
 }
 
 # every row of every queue table, pgq.meta and the sequences, as text
@@ -441,6 +458,34 @@ is($node->safe_psql('upgraded',
 		q{SELECT string_agg(relname || '=' || relpersistence::text, ',' ORDER BY relname)
 			FROM pg_class WHERE relname IN ('q_orders', 'q_events', 'q_clicks')}),
 	'q_clicks=u,q_events=u,q_orders=p', 'after the update: the queue tables keep their persistence');
+
+# the old queues' tables are shaped as create_queue shapes a queue today: the same columns,
+# defaults and indexes as queues of the same names made after the update in "fresh"
+$node->safe_psql('fresh', q{
+	SELECT pgq.create_queue('orders');
+	SELECT pgq.create_queue('events', unlogged => true);
+	SELECT pgq.create_queue('clicks', unlogged => true);
+});
+my $queue_shape = q{
+	SELECT l FROM (SELECT c.relname || ' ' || line FROM pg_class c, LATERAL (
+		SELECT format('column %s %s notnull=%s identity=%s default=%s', a.attname,
+					  format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+					  coalesce(pg_get_expr(d.adbin, d.adrelid), '-'))
+		  FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+		 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		UNION ALL
+		SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid
+		UNION ALL
+		SELECT 'constraint ' || pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.conrelid = c.oid
+	) s(line)
+	 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind = 'r' AND c.relname ~ '^[qa]_') x(l)
+	 ORDER BY l COLLATE "C"};
+my $fresh_shape = $node->safe_psql('fresh', $queue_shape);
+like($fresh_shape, qr/^q_orders index CREATE INDEX q_orders_vt_idx ON pgq\.q_orders USING btree \(vt, msg_id\)$/m,
+	'a queue made now has its vt index on (vt, msg_id)');
+same_text($node->safe_psql('upgraded', $queue_shape), $fresh_shape,
+	'after the update, the old queues have the columns, defaults and indexes of new ones',
+	'- upgraded, + fresh');
 
 is($node->safe_psql('upgraded',
 		q{SELECT string_agg(queue_name || ':' || is_unlogged, ',') FROM pgq.list_queues()}),

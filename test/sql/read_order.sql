@@ -1,0 +1,61 @@
+--
+-- read_order: a read goes straight to the message visible longest first,
+-- through the queue's index on (vt, msg_id), without visiting the messages
+-- in flight at the head of the queue, however many there are
+--
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+
+SELECT pgq.create_queue('ro');
+-- no autovacuum in the middle of the counting below
+ALTER TABLE pgq.q_ro SET (autovacuum_enabled = off);
+SELECT count(*) FROM pgq.send_batch('ro',
+    (SELECT array_agg(jsonb_build_object('n', g)) FROM generate_series(1, 5000) g));
+-- 1..5000 in flight for an hour, then three visible behind them
+SELECT count(*) FROM pgq.read('ro', 3600, 5000);
+SELECT count(*) FROM pgq.send_batch('ro', ARRAY['{"n": 5001}', '{"n": 5002}', '{"n": 5003}']::jsonb[]);
+-- the versions of the rows before the read are dead: let vacuum remove their
+-- index entries, as autovacuum would, so that only the plan is measured
+VACUUM ANALYZE pgq.q_ro;
+
+-- the statistics of one transaction count the index entries and the rows
+-- each scan returned; compare them before and after one read
+CREATE FUNCTION pg_temp.scanned(OUT vt_idx bigint, OUT pkey bigint, OUT seq bigint)
+LANGUAGE sql AS $$
+    SELECT pg_stat_get_xact_tuples_returned('pgq.q_ro_vt_idx'::regclass),
+           pg_stat_get_xact_tuples_returned('pgq.q_ro_pkey'::regclass),
+           pg_stat_get_xact_tuples_returned('pgq.q_ro'::regclass)
+$$;
+
+BEGIN;
+SELECT * FROM pg_temp.scanned() \gset before_
+SELECT msg_id, read_ct, message FROM pgq.read('ro', 60, 1);
+SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
+       pkey - :before_pkey AS pkey_entries,
+       seq - :before_seq AS rows_scanned
+  FROM pg_temp.scanned();
+COMMIT;
+
+-- the same for pop, and for a read of several
+BEGIN;
+SELECT * FROM pg_temp.scanned() \gset before_
+SELECT msg_id, message FROM pgq.pop('ro');
+SELECT msg_id FROM pgq.read('ro', 60, 10);
+SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
+       pkey - :before_pkey AS pkey_entries,
+       seq - :before_seq AS rows_scanned
+  FROM pg_temp.scanned();
+COMMIT;
+
+-- nothing visible: the scan stops at the first entry in the future
+BEGIN;
+SELECT * FROM pg_temp.scanned() \gset before_
+SELECT count(*) FROM pgq.read('ro', 60, 1);
+SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
+       pkey - :before_pkey AS pkey_entries,
+       seq - :before_seq AS rows_scanned
+  FROM pg_temp.scanned();
+COMMIT;
+
+SELECT count(*) AS in_flight FROM pgq.q_ro WHERE vt > clock_timestamp();
+SELECT pgq.drop_queue('ro');
