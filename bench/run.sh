@@ -434,9 +434,9 @@ section_metrics()
 # The statements pgq prepares (src/plancache.c) for queue bq, planned as pgq plans them: a
 # generic plan (CURSOR_OPT_GENERIC_PLAN), and no parallel workers (SPI_prepare_cursor without
 # CURSOR_OPT_PARALLEL_OK).  Each EXPLAIN ANALYZE runs in a transaction that is rolled back.
-PGQ_READ="WITH u AS (UPDATE pgq.q_bq m SET vt = \$3, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = \$1 WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM u ORDER BY msg_id"
-PGQ_POP="WITH d AS (DELETE FROM pgq.q_bq m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM d ORDER BY msg_id"
-PGQ_METRICS="SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) \$1), pg_catalog.max(enqueued_at), pg_catalog.min(enqueued_at), pg_catalog.pg_sequence_last_value(\$2) FROM pgq.q_bq"
+PGQ_READ="WITH u AS (UPDATE pgq.q_bq m SET vt = CASE WHEN \$3 OPERATOR(pg_catalog.>) \$1 THEN \$3 ELSE m.vt END, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = \$1 WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM u ORDER BY msg_id"
+PGQ_POP="WITH d AS (DELETE FROM pgq.q_bq m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM d ORDER BY msg_id"
+PGQ_METRICS="SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) \$1), pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at), pg_catalog.pg_sequence_last_value(\$2) FROM (SELECT vt, enqueued_at FROM pgq.q_bq LIMIT \$3) s"
 
 # explain TITLE SQL...: run the statements in one psql session, append the output to explain.txt
 explain()
@@ -483,10 +483,10 @@ explain_metrics()
 {
 	local n
 	n=$(sql "SELECT count(*) FROM pgq.q_bq")
-	explain "metrics() on $n messages: the statement pgq prepares, generic plan, no parallel workers" \
+	explain "metrics() on $n messages: the first statement pgq prepares (a count that stops after pgq.metrics_exact_limit + 1 rows), generic plan, no parallel workers" \
 		"SET plan_cache_mode = force_generic_plan;" "SET max_parallel_workers_per_gather = 0;" \
-		"PREPARE s(timestamptz, regclass) AS $PGQ_METRICS;" \
-		"EXPLAIN (ANALYZE, BUFFERS) EXECUTE s(clock_timestamp(), 'pgq.q_bq_msg_id_seq');"
+		"PREPARE s(timestamptz, regclass, bigint) AS $PGQ_METRICS;" \
+		"EXPLAIN (ANALYZE, BUFFERS) EXECUTE s(clock_timestamp(), 'pgq.q_bq_msg_id_seq', coalesce(current_setting('pgq.metrics_exact_limit', true)::bigint, 100000) + 1);"
 	explain "metrics() on $n messages: reference (sql/metrics.ref.sql), as prepared by pgbench" \
 		"PREPARE r AS $(ref_stmt metrics 1);" \
 		"EXPLAIN (ANALYZE, BUFFERS) EXECUTE r;"

@@ -9,6 +9,11 @@
  * of the msg_id sequence, i.e. how many messages were ever sent.  Times are
  * measured against one clock reading per call, returned as scrape_time.
  *
+ * Counting a queue's rows means reading them, so the counts are exact up to
+ * pgq.metrics_exact_limit rows (default 100,000; -1: no limit) and
+ * estimated beyond (see estimate_long_queue): metrics() on a queue of
+ * millions must not scan millions of rows every time it is scraped.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,6 +31,13 @@ PG_FUNCTION_INFO_V1(pgq_metrics_all);
 
 #define METRICS_NATTS 7
 
+static void run_one_row(const PgqQueue *queue, PgqStmt stmt, Datum *args,
+						const char *nulls);
+static int64 get_int8(int col, bool *isnull);
+static int64 count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now,
+						int64 limit);
+static void estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
+								int64 visible_seen, Datum *values, bool *nulls);
 static void queue_metrics(const PgqQueue *queue, TimestampTz now,
 						  Datum *values, bool *nulls);
 static int32 age_seconds(TimestampTz now, Datum then);
@@ -41,29 +53,151 @@ age_seconds(TimestampTz now, Datum then)
 	return (int32) Min(secs, (int64) PG_INT32_MAX);
 }
 
+/* run a one-row statement of the queue's; its result is SPI_tuptable->vals[0] */
+static void
+run_one_row(const PgqQueue *queue, PgqStmt stmt, Datum *args, const char *nulls)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(pgq_get_plan(queue, stmt), args, nulls, true, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pgq: measuring queue \"%s\" failed: %s",
+			 queue->name, SPI_result_code_string(rc));
+}
+
+static int64
+get_int8(int col, bool *isnull)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
+
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * A count of the rows matching statement stmt ($1 now, $2 limit), at most
+ * limit of them.
+ */
+static int64
+count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now, int64 limit)
+{
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = TimestampTzGetDatum(now);
+	args[1] = Int64GetDatum(limit);
+	run_one_row(queue, stmt, args, NULL);
+	return get_int8(1, &isnull);
+}
+
+/*
+ * The counts of a queue longer than the limit L: estimates, taken without
+ * reading more than about L rows.
+ *
+ * queue_length is the statistics system's count of live rows (which
+ * every committed send and delete updates, within a second or so), or
+ * where statistics are off the planner's estimate, and never less than
+ * what was seen.  queue_visible_length is queue_length less the messages
+ * that are not visible, counted from the far end of the vt index when
+ * there are at most L of them; else the visible ones are counted from its
+ * start when there are at most L; else (both sides long) it is
+ * queue_length times the share of visible rows in a sample of the table's
+ * pages.  The ages come from the lowest and the highest msg_id.
+ */
+static void
+estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
+					int64 visible_seen, Datum *values, bool *nulls)
+{
+	Datum		args[2];
+	bool		isnull;
+	Datum		d;
+	int64		length;
+	int64		visible;
+	int64		invisible;
+
+	args[0] = ObjectIdGetDatum(queue->relid);
+	run_one_row(queue, PGQ_STMT_METRICS_ENDS, args, NULL);
+
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	nulls[3] = isnull;
+	values[3] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	nulls[4] = isnull;
+	values[4] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
+
+	length = get_int8(3, &isnull);
+	if (length <= limit)
+	{
+		/* no statistics yet (or they are off): the planner's estimate */
+		length = get_int8(4, &isnull);
+	}
+	length = Max(length, limit + 1);
+
+	invisible = count_upto(queue, PGQ_STMT_METRICS_INVISIBLE, now, limit + 1);
+	if (invisible <= limit)
+	{
+		visible = Max(length - invisible, visible_seen);
+		length = Max(length, visible + invisible);
+	}
+	else if ((visible = count_upto(queue, PGQ_STMT_METRICS_VISIBLE, now, limit + 1)) <= limit)
+		length = Max(length, visible + invisible);
+	else
+	{
+		float4		percent = (float4) Min(100.0, Max(0.01, 100.0 * limit / length));
+		bool		nullv[2] = {false, false};
+		int64		sampled_visible;
+		int64		sampled;
+
+		args[0] = TimestampTzGetDatum(now);
+		args[1] = Float4GetDatum(percent);
+		run_one_row(queue, PGQ_STMT_METRICS_SAMPLE, args, NULL);
+		sampled_visible = get_int8(1, &nullv[0]);
+		sampled = get_int8(2, &nullv[1]);
+		if (sampled > 0)
+			visible = (int64) ((double) length * sampled_visible / sampled);
+		else
+			visible = limit + 1;
+		/* both sides are known to hold more than limit rows */
+		visible = Max(visible, limit + 1);
+		visible = Min(visible, Max(length - (limit + 1), limit + 1));
+		length = Max(length, visible + limit + 1);
+	}
+
+	values[1] = Int64GetDatum(length);
+	values[2] = Int64GetDatum(visible);
+}
+
 /*
  * Fill the seven columns of pgq.metrics_result for one queue.  Must be
  * called connected to SPI; the queue_name datum is allocated in the
  * current memory context.
+ *
+ * The queue's rows are counted exactly up to pgq.metrics_exact_limit (L)
+ * of them, by a scan that stops there; a longer queue gets the estimates
+ * of estimate_long_queue, so that metrics() costs about as much on a queue
+ * of a billion messages as on one of L.
  */
 static void
 queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls)
 {
-	Datum		args[2];
+	Datum		args[3];
+	char		argnulls[3] = {' ', ' ', ' '};
+	int64		limit = pgq_metrics_exact_limit;
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
 	Datum		d;
-	int			rc;
 
 	args[0] = TimestampTzGetDatum(now);
 	args[1] = ObjectIdGetDatum(pgq_msg_id_sequence(queue->relid));
+	if (limit < 0)
+	{
+		args[2] = (Datum) 0;
+		argnulls[2] = 'n';		/* LIMIT NULL: count them all */
+	}
+	else
+		args[2] = Int64GetDatum(limit + 1);
 
-	rc = SPI_execute_plan(pgq_get_plan(queue, PGQ_STMT_METRICS), args, NULL,
-						  true, 0);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "pgq: measuring queue \"%s\" failed: %s",
-			 queue->name, SPI_result_code_string(rc));
+	run_one_row(queue, PGQ_STMT_METRICS, args, argnulls);
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 
@@ -84,6 +218,9 @@ queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls
 	values[5] = isnull ? Int64GetDatum(0) : d;
 
 	values[6] = TimestampTzGetDatum(now);	/* scrape_time */
+
+	if (limit >= 0 && DatumGetInt64(values[1]) > limit)
+		estimate_long_queue(queue, now, limit, DatumGetInt64(values[2]), values, nulls);
 }
 
 /*

@@ -1,23 +1,46 @@
 /*-------------------------------------------------------------------------
  *
  * pgq.c
- *		Module entry point and the small helpers every pgq file uses:
- *		connecting to SPI and returning SPI result rows from a
- *		set-returning function.
+ *		Module entry point (the settings pgq defines) and the small helpers
+ *		every pgq file uses: connecting to SPI and returning SPI result rows
+ *		from a set-returning function.
  *
  * pgq keeps no shared memory and takes no locks of its own; the only
- * backend-local state is the plan cache in plancache.c.
+ * backend-local state is the plan cache in plancache.c and the settings.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "funcapi.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 #include "pgq.h"
 
 PG_MODULE_MAGIC;
+
+/* pgq.metrics_exact_limit: see metrics.c */
+int			pgq_metrics_exact_limit = 100000;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("pgq.metrics_exact_limit",
+							"Counts metrics() takes exactly, at most; beyond, they are estimated.",
+							"metrics() counts the messages of a queue up to this many; a longer "
+							"queue's queue_length and queue_visible_length are estimates. "
+							"-1 counts every message, whatever it costs.",
+							&pgq_metrics_exact_limit,
+							100000, -1, INT_MAX - 1,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pgq");
+}
 
 void
 pgq_spi_connect(void)

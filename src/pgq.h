@@ -41,6 +41,10 @@ typedef enum PgqStmt
 	PGQ_STMT_ARCHIVE_BATCH,
 	PGQ_STMT_PURGE,
 	PGQ_STMT_METRICS,
+	PGQ_STMT_METRICS_ENDS,
+	PGQ_STMT_METRICS_INVISIBLE,
+	PGQ_STMT_METRICS_VISIBLE,
+	PGQ_STMT_METRICS_SAMPLE,
 	PGQ_NUM_STMTS
 } PgqStmt;
 
@@ -66,6 +70,8 @@ extern SPIPlanPtr pgq_get_plan(const PgqQueue *queue, PgqStmt stmt);
 extern void pgq_forget_queue(const char *name);
 
 /* pgq.c */
+extern int	pgq_metrics_exact_limit;
+
 extern void pgq_spi_connect(void);
 extern void pgq_spi_finish(void);
 extern void pgq_return_spi_rows(FunctionCallInfo fcinfo);

@@ -288,14 +288,70 @@ prepare_stmt(const char *name, PgqStmt stmt)
 			break;
 
 		case PGQ_STMT_METRICS:
-			/* $1 now, $2 the msg_id sequence */
+
+			/*
+			 * $1 now, $2 the msg_id sequence, $3 how many rows to count at
+			 * most (NULL: all).  A plain scan that stops after $3 rows.
+			 */
 			sql = psprintf("SELECT pg_catalog.count(*),"
-						   " pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
-						   " pg_catalog.max(enqueued_at), pg_catalog.min(enqueued_at),"
+						   " pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) $1),"
+						   " pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at),"
 						   " pg_catalog.pg_sequence_last_value($2)"
-						   " FROM pgq.%s", q);
+						   " FROM (SELECT vt, enqueued_at FROM pgq.%s LIMIT $3) s", q);
 			argtypes[0] = TIMESTAMPTZOID;
 			argtypes[1] = REGCLASSOID;
+			argtypes[2] = INT8OID;
+			nargs = 3;
+			break;
+
+		case PGQ_STMT_METRICS_ENDS:
+
+			/*
+			 * $1 the queue table.  The enqueued_at of the newest and of the
+			 * oldest message by msg_id (two probes of the primary key), the
+			 * statistics system's count of live rows, and the planner's
+			 * estimate (reltuples per page times the pages there are now).
+			 */
+			sql = psprintf("SELECT (SELECT enqueued_at FROM pgq.%s"
+						   "   ORDER BY msg_id DESC LIMIT 1),"
+						   " (SELECT enqueued_at FROM pgq.%s ORDER BY msg_id LIMIT 1),"
+						   " pg_catalog.pg_stat_get_live_tuples($1),"
+						   " (SELECT CASE WHEN c.relpages OPERATOR(pg_catalog.>) 0"
+						   "   AND c.reltuples OPERATOR(pg_catalog.>=) 0"
+						   "  THEN (c.reltuples OPERATOR(pg_catalog./) c.relpages"
+						   "   OPERATOR(pg_catalog.*) (pg_catalog.pg_relation_size(c.oid)"
+						   "   OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8))"
+						   "   ::pg_catalog.int8 END"
+						   "  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1)",
+						   q, q);
+			argtypes[0] = OIDOID;
+			nargs = 1;
+			break;
+
+		case PGQ_STMT_METRICS_INVISIBLE:
+			/* $1 now, $2 limit: messages in flight or delayed, from the vt index's far end */
+			sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.%s"
+						   " WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt DESC LIMIT $2) s", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = INT8OID;
+			nargs = 2;
+			break;
+
+		case PGQ_STMT_METRICS_VISIBLE:
+			/* $1 now, $2 limit: visible messages, from the vt index's start */
+			sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.%s"
+						   " WHERE vt OPERATOR(pg_catalog.<=) $1 ORDER BY vt LIMIT $2) s", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = INT8OID;
+			nargs = 2;
+			break;
+
+		case PGQ_STMT_METRICS_SAMPLE:
+			/* $1 now, $2 percent of the table's pages to sample */
+			sql = psprintf("SELECT pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
+						   " pg_catalog.count(*) FROM pgq.%s TABLESAMPLE SYSTEM ($2)", q);
+			argtypes[0] = TIMESTAMPTZOID;
+			argtypes[1] = FLOAT4OID;
 			nargs = 2;
 			break;
 

@@ -1,12 +1,13 @@
 -- pgq.send, pgq.read and pgq.delete's statements (src/plancache.c, PGQ_STMT_SEND, PGQ_STMT_READ,
 -- PGQ_STMT_DELETE): $1 of SEND = now(); $1 of READ = now(), $2 = 1, $3 = now() + 30 s
 INSERT INTO public.ref_q (vt, message, headers) VALUES (now(), '{"n":1}', NULL) RETURNING msg_id;
-WITH u AS (UPDATE public.ref_q m SET vt = now() + interval '30 seconds',
+WITH u AS (UPDATE public.ref_q m SET vt = CASE WHEN now() + interval '30 seconds' > now()
+                               THEN now() + interval '30 seconds' ELSE m.vt END,
                read_ct = m.read_ct + 1,
                last_read_at = now()
            WHERE m.msg_id = ANY (ARRAY(SELECT msg_id FROM public.ref_q
                                        WHERE vt <= now()
-                                       ORDER BY msg_id LIMIT 1 FOR UPDATE SKIP LOCKED))
+                                       ORDER BY vt, msg_id LIMIT 1 FOR UPDATE SKIP LOCKED))
            RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers)
 SELECT * FROM u ORDER BY msg_id \gset
 DELETE FROM public.ref_q WHERE msg_id = :msg_id;

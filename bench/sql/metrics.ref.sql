@@ -1,4 +1,4 @@
--- pgq.metrics's statement (src/plancache.c, PGQ_STMT_METRICS): $1 = now(), $2 = the msg_id sequence
+-- metrics the exact way, as pgq 0.2.0 and pgmq count: the whole table; $1 = now(), $2 = the msg_id sequence
 SELECT pg_catalog.count(*),
        pg_catalog.count(*) FILTER (WHERE vt <= now()),
        pg_catalog.max(enqueued_at), pg_catalog.min(enqueued_at),
