@@ -75,11 +75,10 @@ finish_many(FunctionCallInfo fcinfo, PgqStmt stmt)
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(&queue, stmt), values, NULL, false, 0);
+	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(&queue, stmt), values, NULL);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "pgq: removing messages from queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));
-	pgq_return_spi_rows(fcinfo);
 	pgq_spi_finish();
 }
 

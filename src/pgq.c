@@ -14,7 +14,9 @@
 
 #include <limits.h>
 
+#include "executor/tstoreReceiver.h"
 #include "funcapi.h"
+#include "nodes/params.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
@@ -78,4 +80,50 @@ pgq_return_spi_rows(FunctionCallInfo fcinfo)
 
 	for (i = 0; i < SPI_processed; i++)
 		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+}
+
+/*
+ * Execute a kept plan whose rows are the result of a set-returning
+ * function set up with InitMaterializedSRF(), sending the rows straight
+ * into the function's tuplestore (rather than into SPI_tuptable and then
+ * copying them).  values and nulls are as for SPI_execute_plan.  Returns
+ * the SPI_OK_* code; SPI_processed says how many rows were stored.  The
+ * statements run this way return exactly the columns of the function's
+ * result type, in order.
+ */
+int
+pgq_execute_into_result(FunctionCallInfo fcinfo, SPIPlanPtr plan,
+						Datum *values, const char *nulls)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			nargs = SPI_getargcount(plan);
+	ParamListInfo params = makeParamList(nargs);
+	SPIExecuteOptions options;
+	DestReceiver *dest;
+	int			rc;
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		ParamExternData *prm = &params->params[i];
+
+		prm->value = values[i];
+		prm->isnull = (nulls != NULL && nulls[i] == 'n');
+		prm->pflags = PARAM_FLAG_CONST;
+		prm->ptype = SPI_getargtypeid(plan, i);
+	}
+
+	dest = CreateDestReceiver(DestTuplestore);
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									false, NULL, NULL);
+
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = false;
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(plan, &options);
+
+	dest->rDestroy(dest);
+	return rc;
 }

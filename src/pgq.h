@@ -68,6 +68,8 @@ extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const ch
 /* plancache.c */
 extern SPIPlanPtr pgq_get_plan(const PgqQueue *queue, PgqStmt stmt);
 extern void pgq_forget_queue(const char *name);
+extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
+extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 
 /* pgq.c */
 extern int	pgq_metrics_exact_limit;
@@ -75,5 +77,7 @@ extern int	pgq_metrics_exact_limit;
 extern void pgq_spi_connect(void);
 extern void pgq_spi_finish(void);
 extern void pgq_return_spi_rows(FunctionCallInfo fcinfo);
+extern int	pgq_execute_into_result(FunctionCallInfo fcinfo, SPIPlanPtr plan,
+									Datum *values, const char *nulls);
 
 #endif							/* PGQ_H */

@@ -16,6 +16,14 @@
  * also re-analyse them; the OID check keeps the entry honest regardless.)
  * Entries are removed when this backend drops the queue or finds it gone.
  *
+ * An entry also remembers, for pgq_lookup_queue's fast path, that q_<name>
+ * was found under that OID and which privileges the current role was found
+ * to have on it.  A relcache invalidation of the table (drop, rename,
+ * GRANT, REVOKE, any ALTER) or a change of role memberships or attributes
+ * forgets that (the callbacks below), so the fast path never trusts
+ * anything the catalog has changed since; it also re-checks once the lock
+ * is held, since taking a lock is when a backend reads invalidations.
+ *
  * The hash table lives in its own memory context under CacheMemoryContext;
  * the kept plans live wherever SPI_keepplan puts them and are released with
  * SPI_freeplan.  Nothing here is shared between backends, so no locks.
@@ -27,9 +35,11 @@
 #include "catalog/pg_type.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/catcache.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "pgq.h"
 
@@ -37,12 +47,18 @@ typedef struct PgqPlanEntry
 {
 	char		name[PGQ_MAX_NAME_LEN + 1]; /* hash key: the queue name */
 	Oid			relid;			/* q_<name> the plans were prepared for */
+	bool		relid_current;	/* no invalidation of relid seen since found */
+	Oid			priv_role;		/* the role priv_granted is known for */
+	AclMode		priv_granted;	/* privileges priv_role was found to have */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqPlanEntry;
 
 static HTAB *plan_cache = NULL;
 
 static void init_plan_cache(void);
+static PgqPlanEntry *get_entry(const char *name, Oid relid);
+static void forget_relation(Datum arg, Oid relid);
+static void forget_privileges(Datum arg, int cacheid, uint32 hashvalue);
 static void release_plans(PgqPlanEntry *entry);
 static SPIPlanPtr prepare_stmt(const char *name, PgqStmt stmt);
 
@@ -61,6 +77,115 @@ init_plan_cache(void)
 									 ALLOCSET_SMALL_SIZES);
 	plan_cache = hash_create("pgq plan cache", 16, &ctl,
 							 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	/* once per backend: the hash table lives as long as the backend */
+	CacheRegisterRelcacheCallback(forget_relation, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_privileges, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, forget_privileges, (Datum) 0);
+}
+
+/* relcache invalidation of relid (InvalidOid: of every relation) */
+static void
+forget_relation(Datum arg pg_attribute_unused(), Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	PgqPlanEntry *entry;
+
+	hash_seq_init(&status, plan_cache);
+	while ((entry = (PgqPlanEntry *) hash_seq_search(&status)) != NULL)
+	{
+		if (!OidIsValid(relid) || entry->relid == relid)
+		{
+			entry->relid_current = false;
+			entry->priv_role = InvalidOid;
+		}
+	}
+}
+
+/* a role, or a role membership, changed: privileges must be checked again */
+static void
+forget_privileges(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+				  uint32 hashvalue pg_attribute_unused())
+{
+	HASH_SEQ_STATUS status;
+	PgqPlanEntry *entry;
+
+	hash_seq_init(&status, plan_cache);
+	while ((entry = (PgqPlanEntry *) hash_seq_search(&status)) != NULL)
+		entry->priv_role = InvalidOid;
+}
+
+/*
+ * The entry of queue name, made if missing.  If it was made for another
+ * q_<name> table (the queue was dropped and created again since), its
+ * plans and what it knew are thrown away.
+ */
+static PgqPlanEntry *
+get_entry(const char *name, Oid relid)
+{
+	PgqPlanEntry *entry;
+	bool		found;
+
+	if (plan_cache == NULL)
+		init_plan_cache();
+
+	entry = (PgqPlanEntry *) hash_search(plan_cache, name, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->relid = relid;
+		entry->relid_current = false;
+		entry->priv_role = InvalidOid;
+		entry->priv_granted = 0;
+		memset(entry->plans, 0, sizeof(entry->plans));
+	}
+	else if (entry->relid != relid)
+	{
+		release_plans(entry);
+		entry->relid = relid;
+		entry->relid_current = false;
+		entry->priv_role = InvalidOid;
+		entry->priv_granted = 0;
+	}
+	return entry;
+}
+
+/*
+ * The OID of q_<name> as this backend last found it, if nothing has
+ * invalidated it since and role was found to have the privileges in
+ * required on it; else InvalidOid (look it up the long way).
+ */
+Oid
+pgq_known_queue(const char *name, Oid role, AclMode required)
+{
+	PgqPlanEntry *entry;
+
+	if (plan_cache == NULL)
+		return InvalidOid;
+	entry = (PgqPlanEntry *) hash_search(plan_cache, name, HASH_FIND, NULL);
+	if (entry == NULL || !entry->relid_current)
+		return InvalidOid;
+	if (required != 0 &&
+		(entry->priv_role != role || (entry->priv_granted & required) != required))
+		return InvalidOid;
+	return entry->relid;
+}
+
+/*
+ * Remember that q_<name> was found (and locked) as relid, and that role
+ * has the privileges in granted on it.
+ */
+void
+pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted)
+{
+	PgqPlanEntry *entry = get_entry(name, relid);
+
+	entry->relid_current = true;
+	if (entry->priv_role != role)
+	{
+		entry->priv_role = role;
+		entry->priv_granted = 0;
+	}
+	entry->priv_granted |= granted;
 }
 
 static void
@@ -87,27 +212,10 @@ SPIPlanPtr
 pgq_get_plan(const PgqQueue *queue, PgqStmt stmt)
 {
 	PgqPlanEntry *entry;
-	bool		found;
 
 	Assert(stmt >= 0 && stmt < PGQ_NUM_STMTS);
 
-	if (plan_cache == NULL)
-		init_plan_cache();
-
-	entry = (PgqPlanEntry *) hash_search(plan_cache, queue->name,
-										 HASH_ENTER, &found);
-	if (!found)
-	{
-		entry->relid = queue->relid;
-		memset(entry->plans, 0, sizeof(entry->plans));
-	}
-	else if (entry->relid != queue->relid)
-	{
-		/* the queue was dropped and created again since we prepared */
-		release_plans(entry);
-		entry->relid = queue->relid;
-	}
-
+	entry = get_entry(queue->name, queue->relid);
 	if (entry->plans[stmt] == NULL)
 		entry->plans[stmt] = prepare_stmt(queue->name, stmt);
 

@@ -35,6 +35,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "pgq.h"
 
@@ -169,12 +170,37 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 {
 	char		relname[NAMEDATALEN];
 	RangeVar   *rv;
+	Oid			role = GetUserId();
+	Oid			relid;
+
+	strlcpy(queue->name, name, sizeof(queue->name));
+
+	/*
+	 * Fast path: this backend found the table before, nothing has
+	 * invalidated it since, and the role was found to have the privileges
+	 * (plancache.c).  Lock it by OID; taking the lock reads the
+	 * invalidations other sessions committed meanwhile, so ask again, and
+	 * make sure the table is still there, before trusting the OID.
+	 */
+	relid = pgq_known_queue(name, role, required);
+	if (OidIsValid(relid))
+	{
+		LockRelationOid(relid, lockmode);
+		if (pgq_known_queue(name, role, required) == relid &&
+			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		{
+			queue->relid = relid;
+			return true;
+		}
+		UnlockRelationOid(relid, lockmode);
+	}
 
 	snprintf(relname, sizeof(relname), "q_%s", name);
 	rv = makeRangeVar(PGQ_SCHEMA, relname, -1);
 	queue->relid = RangeVarGetRelidExtended(rv, lockmode, RVR_MISSING_OK,
 											check_queue_privileges, &required);
-	strlcpy(queue->name, name, sizeof(queue->name));
+	if (OidIsValid(queue->relid))
+		pgq_remember_queue(name, queue->relid, role, required);
 
 	if (!OidIsValid(queue->relid))
 	{

@@ -66,11 +66,10 @@ run_message_stmt(FunctionCallInfo fcinfo, const PgqQueue *queue,
 	InitMaterializedSRF(fcinfo, 0);
 
 	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(queue, stmt), values, NULL, false, 0);
+	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(queue, stmt), values, NULL);
 	if (rc != expected_rc)
 		elog(ERROR, "pgq: reading from queue \"%s\" failed: %s",
 			 queue->name, SPI_result_code_string(rc));
-	pgq_return_spi_rows(fcinfo);
 	pgq_spi_finish();
 }
 

@@ -177,12 +177,11 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 		return (Datum) 0;
 
 	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_SEND_BATCH), values,
-						  nulls, false, 0);
+	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(&queue, PGQ_STMT_SEND_BATCH),
+								 values, nulls);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != (uint64) nmsgs)
 		elog(ERROR, "pgq: send_batch to queue \"%s\" failed: %s",
 			 name, SPI_result_code_string(rc));
-	pgq_return_spi_rows(fcinfo);
 	pgq_spi_finish();
 
 	return (Datum) 0;

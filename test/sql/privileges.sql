@@ -119,6 +119,22 @@ SELECT attname, (aclexplode(attacl)).grantee::regrole, (aclexplode(attacl)).priv
  WHERE attrelid = 'pgq.q_pv'::regclass AND attacl IS NOT NULL
  ORDER BY 1, 2::text, 3;
 
+-- privileges held through a role membership: this backend remembers what
+-- it found, and forgets it when the membership goes
+SELECT pgq.grant_consumer('pv', 'regress_pgq_consumer');
+CREATE ROLE regress_pgq_member;
+GRANT regress_pgq_consumer TO regress_pgq_member;
+SET ROLE regress_pgq_member;
+SELECT * FROM pg_temp.try($$pgq.read('pv', 0, 1)$$);
+SELECT * FROM pg_temp.try($$pgq.read('pv', 0, 1)$$);
+RESET ROLE;
+REVOKE regress_pgq_consumer FROM regress_pgq_member;
+SET ROLE regress_pgq_member;
+SELECT * FROM pg_temp.try($$pgq.read('pv', 0, 1)$$);
+RESET ROLE;
+SELECT pgq.revoke_queue('pv', 'regress_pgq_consumer');
+DROP ROLE regress_pgq_member;
+
 SELECT pgq.drop_queue('pv');
 
 -- pgq is not trusted: a non-superuser, even one allowed to create in the
