@@ -176,7 +176,9 @@ END {
 awk "$AWK_LIB"'
 BEGIN { FS = ","; OFS = "\t" }
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-$c["ratio_to"] != "ref" || ($c["section"] == "inflight" && $c["variant"] == "head0") { next }
+# metrics() is left out: its reference is a different statement (an exact count), its ratio (~8)
+# would flatten every other bar; results.md reports it in its own section
+$c["ratio_to"] != "ref" || $c["section"] == "metrics" || ($c["section"] == "inflight" && $c["variant"] == "head0") { next }
 {
 	k = case_label($c["section"], $c["op"], $c["variant"])
 	if (!(k in seen)) { seen[k] = 1; cases[++n] = k }
@@ -230,14 +232,19 @@ fi
 
 # ------------------------------------------------------------------ results.md
 
-# the plan pgq uses for metrics(): does it read the whole table?
-metrics_plan=$(awk '/^==== metrics\(\).*the statement pgq prepares/ { p = 1; next } /^==== / { p = 0 } p' "$OUT/explain.txt")
-if grep -q 'Seq Scan on q_bq' <<<"$metrics_plan"; then
-	metrics_scan="yes (Seq Scan on q_bq)"
-elif [ -n "$metrics_plan" ]; then
-	metrics_scan="no"
-else
+# the plan of pgq's metrics() count: does it read the whole table, or stop after
+# pgq.metrics_exact_limit + 1 rows?
+metrics_plan=$(awk '/^==== metrics\(\).*statement pgq prepares/ { p = 1; next } /^==== / { p = 0 } p' "$OUT/explain.txt")
+metrics_rows=$(sed -n 's/^==== metrics() on \([0-9]*\) messages: .*statement pgq prepares.*/\1/p' "$OUT/explain.txt" | head -n 1)
+metrics_read=$(sed -n 's/.*Seq Scan on q_bq .*actual time=[0-9.]* rows=\([0-9]*\) .*/\1/p' <<<"$metrics_plan" | head -n 1)
+if [ -z "$metrics_plan" ]; then
 	metrics_scan="unknown (no plan recorded)"
+elif [ -n "$metrics_read" ] && [ -n "$metrics_rows" ] && [ "$metrics_read" -ge "$metrics_rows" ]; then
+	metrics_scan="yes ($metrics_read of $metrics_rows rows)"
+elif [ -n "$metrics_read" ]; then
+	metrics_scan="no (it stops after $metrics_read of $metrics_rows rows)"
+else
+	metrics_scan="no (no sequential scan)"
 fi
 metrics_exec=$(sed -n 's/^ *Execution Time: \([0-9.]*\) ms/\1/p' <<<"$metrics_plan" | head -n 1)
 
@@ -413,12 +420,12 @@ human()
 		sub(/^big/, "", v)
 	}
 	END {
-		printf "On a queue of %s messages, one client: `pgq.metrics()` takes %.1f ms (median), its statement as\n", human(v + 0), l["pgq"]
+		printf "On a queue of %s messages, one client: `pgq.metrics()` takes %.1f ms (median); an exact count of the\nwhole table (what 0.2.0 and pgmq do), as ", human(v + 0), l["pgq"]
 		printf "plain prepared SQL %.1f ms", l["ref"]
 		if (pgmq)
 			printf ", `pgmq.metrics()` %.1f ms", l["pgmq"]
-		printf ". The plan pgq uses reads the whole table: %s (EXPLAIN ANALYZE: %s ms).\n", scan, exec_ms
-		printf "Target (under 50 ms, no full scan): %s.\n", (l["pgq"] < 50 && scan == "no") ? "met" : "**missed**"
+		printf ". Does pgq read the whole table? %s (its count, EXPLAIN ANALYZE: %s ms).\n", scan, exec_ms
+		printf "Target (under 50 ms, no full scan): %s.\n", (l["pgq"] < 50 && scan ~ /^no/) ? "met" : "**missed**"
 	}' "$OUT/results.csv"
 	echo
 	echo "### Storage"

@@ -522,8 +522,9 @@ run_inner()
 
 	cd "$BENCH_DIR" || exit 1
 	CLK_TCK=$(getconf CLK_TCK)
-	rm -rf out
-	mkdir -p out/logs
+	# out/storage belongs to storage.sh
+	mkdir -p out && find out -mindepth 1 -maxdepth 1 ! -name storage -exec rm -rf {} + &&
+		mkdir -p out/logs || exit 1
 	trap 'pgq_cluster_stop' EXIT
 	trap 'exit 130' INT TERM
 	started=$(date +%s)
@@ -603,8 +604,10 @@ main()
 		bash "$PGQ_SCRATCH/tree/bench/run.sh" --inner "${ARGS[@]}"
 	rc=$?
 	if [ -d "$PGQ_SCRATCH/tree/bench/out" ]; then
-		rm -rf "$PGQ_TREE/bench/out"
-		cp -R "$PGQ_SCRATCH/tree/bench/out" "$PGQ_TREE/bench/out"
+		mkdir -p "$PGQ_TREE/bench/out" &&
+			find "$PGQ_TREE/bench/out" -mindepth 1 -maxdepth 1 ! -name storage -exec rm -rf {} + &&
+			tar -C "$PGQ_SCRATCH/tree/bench/out" --exclude=./storage -cf - . |
+			tar -C "$PGQ_TREE/bench/out" -xf -
 	fi
 	if [ "$rc" -eq 0 ] && [ -f "$PGQ_TREE/bench/out/results.md" ]; then
 		echo
