@@ -20,7 +20,11 @@ DO $$
 DECLARE
     q text;
 BEGIN
-    FOR q IN SELECT m.queue_name FROM pgq.meta m LOOP
+    -- (a pgq.meta row whose table was dropped by hand is left alone)
+    FOR q IN SELECT m.queue_name FROM pgq.meta m
+              WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
+                AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'a_' || m.queue_name)) IS NOT NULL
+    LOOP
         EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN vt SET DEFAULT pgq.queue_clock()', 'q_' || q);
         EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN archived_at SET DEFAULT pgq.queue_clock()', 'a_' || q);
     END LOOP;
@@ -40,6 +44,7 @@ BEGIN
         SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgq.%I', 'q_' || m.queue_name), 'msg_id')
           FROM pgq.meta m
          WHERE m.is_unlogged
+           AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
     LOOP
         IF seq IS NOT NULL THEN
             EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED', seq);

@@ -7,8 +7,9 @@
 -- read and pop now hand out the message visible longest first, in the order
 -- (vt, msg_id), which an index on those columns serves without visiting the
 -- messages in flight.  create_queue makes q_<name>_vt_idx on (vt, msg_id);
--- queues made before have it on (vt) alone: build it again.  Each queue's
--- table is locked against writes while its index is built.
+-- queues made before have it on (vt) alone: build it again.  Dropping the
+-- old index locks the queue's table (reads too) until the update commits.
+-- A pgq.meta row whose table is gone is left alone.
 --
 DO $$
 DECLARE
@@ -17,7 +18,8 @@ BEGIN
     FOR q IN
         SELECT m.queue_name
           FROM pgq.meta m
-         WHERE NOT EXISTS (
+         WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
+           AND NOT EXISTS (
                    SELECT 1
                      FROM pg_catalog.pg_index i
                     WHERE i.indexrelid = pg_catalog.to_regclass(

@@ -89,19 +89,23 @@ count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now, int64 limit)
 	return get_int8(1, &isnull);
 }
 
+/* pages a sample reads at least (all of them in a smaller table) */
+#define METRICS_SAMPLE_MIN_PAGES	100
+
 /*
  * The counts of a queue longer than the limit L: estimates, taken without
- * reading more than about L rows.
+ * reading much more than L rows.
  *
  * queue_length is the statistics system's count of live rows (which
  * every committed send and delete updates, within a second or so), or
- * where statistics are off the planner's estimate, and never less than
- * what was seen.  queue_visible_length is queue_length less the messages
- * that are not visible, counted from the far end of the vt index when
- * there are at most L of them; else the visible ones are counted from its
- * start when there are at most L; else (both sides long) it is
- * queue_length times the share of visible rows in a sample of the table's
- * pages.  The ages come from the lowest and the highest msg_id.
+ * the planner's estimate; if neither knows the table yet, a sample of its
+ * pages.  queue_visible_length is queue_length less the messages that are
+ * not visible, counted from the far end of the vt index when there are at
+ * most L of them; else the visible ones are counted from its start when
+ * there are at most L; else (both sides long) it is queue_length times the
+ * share of visible rows in a sample of the table's pages (at least
+ * METRICS_SAMPLE_MIN_PAGES of them, and about L rows).  The ages come from
+ * the lowest and the highest msg_id.
  */
 static void
 estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
@@ -111,7 +115,8 @@ estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
 	bool		isnull;
 	Datum		d;
 	int64		length;
-	int64		visible;
+	int64		pages;
+	int64		visible = -1;
 	int64		invisible;
 
 	args[0] = ObjectIdGetDatum(queue->relid);
@@ -126,41 +131,61 @@ estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
 
 	length = get_int8(3, &isnull);
 	if (length <= limit)
-	{
-		/* no statistics yet (or they are off): the planner's estimate */
-		length = get_int8(4, &isnull);
-	}
-	length = Max(length, limit + 1);
+		length = get_int8(4, &isnull);	/* no statistics (yet): the planner's */
+	pages = get_int8(5, &isnull);
 
 	invisible = count_upto(queue, PGQ_STMT_METRICS_INVISIBLE, now, limit + 1);
-	if (invisible <= limit)
+	if (invisible > limit)
 	{
-		visible = Max(length - invisible, visible_seen);
-		length = Max(length, visible + invisible);
+		int64		counted = count_upto(queue, PGQ_STMT_METRICS_VISIBLE, now, limit + 1);
+
+		if (counted <= limit)
+			visible = counted;
 	}
-	else if ((visible = count_upto(queue, PGQ_STMT_METRICS_VISIBLE, now, limit + 1)) <= limit)
-		length = Max(length, visible + invisible);
-	else
+
+	if (length <= limit || (invisible > limit && visible < 0))
 	{
-		float4		percent = (float4) Min(100.0, Max(0.01, 100.0 * limit / length));
-		bool		nullv[2] = {false, false};
+		/* nothing knows the length yet, or both sides are long: sample */
+		double		fraction = 1.0;
+		double		percent;
 		int64		sampled_visible;
 		int64		sampled;
 
+		if (length > limit)
+			fraction = (double) (limit + 1) / length;
+		if (pages > 0)
+			fraction = Max(fraction, (double) Min(pages, METRICS_SAMPLE_MIN_PAGES) / pages);
+		percent = 100.0 * Min(fraction, 1.0);
+
 		args[0] = TimestampTzGetDatum(now);
-		args[1] = Float4GetDatum(percent);
+		args[1] = Float4GetDatum((float4) percent);
 		run_one_row(queue, PGQ_STMT_METRICS_SAMPLE, args, NULL);
-		sampled_visible = get_int8(1, &nullv[0]);
-		sampled = get_int8(2, &nullv[1]);
-		if (sampled > 0)
-			visible = (int64) ((double) length * sampled_visible / sampled);
-		else
-			visible = limit + 1;
-		/* both sides are known to hold more than limit rows */
-		visible = Max(visible, limit + 1);
-		visible = Min(visible, Max(length - (limit + 1), limit + 1));
-		length = Max(length, visible + limit + 1);
+		sampled_visible = get_int8(1, &isnull);
+		sampled = get_int8(2, &isnull);
+
+		if (length <= limit && sampled > 0)
+			length = (int64) (sampled * 100.0 / percent);
+		length = Max(length, limit + 1);
+		if (invisible > limit && visible < 0)
+		{
+			visible = sampled > 0 ?
+				(int64) ((double) length * sampled_visible / sampled) : length / 2;
+			/* both sides are known to hold more than limit rows */
+			length = Max(length, 2 * (limit + 1));
+			visible = Max(visible, limit + 1);
+			visible = Min(visible, length - (limit + 1));
+		}
 	}
+	length = Max(length, limit + 1);
+
+	if (visible < 0)
+	{
+		/* invisible was counted: at most limit */
+		visible = Max(length - invisible, visible_seen);
+		length = Max(length, visible + invisible);
+	}
+	else
+		length = Max(length, visible + limit + 1);	/* invisible > limit */
 
 	values[1] = Int64GetDatum(length);
 	values[2] = Int64GetDatum(visible);

@@ -19,8 +19,8 @@
  * An entry also remembers, for pgq_lookup_queue's fast path, that q_<name>
  * was found under that OID and which privileges the current role was found
  * to have on it.  A relcache invalidation of the table (drop, rename,
- * GRANT, REVOKE, any ALTER) or a change of role memberships or attributes
- * forgets that (the callbacks below), so the fast path never trusts
+ * GRANT, REVOKE, any ALTER) or a change of role memberships, role
+ * attributes or schema privileges forgets that (the callbacks below), so the fast path never trusts
  * anything the catalog has changed since; it also re-checks once the lock
  * is held, since taking a lock is when a backend reads invalidations.
  *
@@ -82,6 +82,8 @@ init_plan_cache(void)
 	CacheRegisterRelcacheCallback(forget_relation, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_privileges, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, forget_privileges, (Datum) 0);
+	/* USAGE on schema pgq, which the lookup by name checks */
+	CacheRegisterSyscacheCallback(NAMESPACEOID, forget_privileges, (Datum) 0);
 }
 
 /* relcache invalidation of relid (InvalidOid: of every relation) */
@@ -384,9 +386,11 @@ prepare_stmt(const char *name, PgqStmt stmt)
 		case PGQ_STMT_PURGE:
 
 			/*
-			 * Lock the rows in msg_id order, as every other statement here
-			 * does, so that two purges, or a purge and a delete of several
-			 * messages, cannot lock them in opposite orders and deadlock.
+			 * Lock the rows in msg_id order, as delete and archive of
+			 * several messages do, so that two purges, or a purge and such a
+			 * delete, cannot lock them in opposite orders and deadlock.
+			 * (read and pop lock in (vt, msg_id) order but never wait: SKIP
+			 * LOCKED.)
 			 */
 			sql = psprintf("DELETE FROM pgq.%s"
 						   " WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
@@ -417,8 +421,9 @@ prepare_stmt(const char *name, PgqStmt stmt)
 			/*
 			 * $1 the queue table.  The enqueued_at of the newest and of the
 			 * oldest message by msg_id (two probes of the primary key), the
-			 * statistics system's count of live rows, and the planner's
-			 * estimate (reltuples per page times the pages there are now).
+			 * statistics system's count of live rows, the planner's
+			 * estimate (reltuples per page times the pages there are now),
+			 * and the number of pages there are now.
 			 */
 			sql = psprintf("SELECT (SELECT enqueued_at FROM pgq.%s"
 						   "   ORDER BY msg_id DESC LIMIT 1),"
@@ -430,7 +435,9 @@ prepare_stmt(const char *name, PgqStmt stmt)
 						   "   OPERATOR(pg_catalog.*) (pg_catalog.pg_relation_size(c.oid)"
 						   "   OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8))"
 						   "   ::pg_catalog.int8 END"
-						   "  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1)",
+						   "  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1),"
+						   " pg_catalog.pg_relation_size($1::pg_catalog.regclass)"
+						   "  OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8",
 						   q, q);
 			argtypes[0] = OIDOID;
 			nargs = 1;

@@ -237,6 +237,10 @@ if (version_cmp($oldest, '0.3.0') < 0)
 		"before the update: the vt index of orders is on (vt), as $oldest left it");
 }
 
+# a pgq.meta row whose table was dropped by hand must not stop the update
+$node->safe_psql('upgraded',
+	q{INSERT INTO pgq.meta (queue_name, is_unlogged) VALUES ('orphan', false)});
+
 # every row of every queue table, pgq.meta and the sequences, as text
 sub queue_state
 {
@@ -277,6 +281,9 @@ is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extn
 same_text(queue_state('upgraded'), $state_before,
 	'the update leaves every queue row, pgq.meta and the sequences as they were',
 	'- after, + before');
+is($node->safe_psql('upgraded',
+		q{DELETE FROM pgq.meta WHERE queue_name = 'orphan' RETURNING queue_name}),
+	'orphan', 'the walk went through with a pgq.meta row whose table is gone');
 
 #
 # The catalogs: each kind of object the extension owns, rendered one way in both databases
