@@ -34,6 +34,7 @@ PG_FUNCTION_INFO_V1(pgq_metrics_all);
 static void run_one_row(const PgqQueue *queue, PgqStmt stmt, Datum *args,
 						const char *nulls);
 static int64 get_int8(int col, bool *isnull);
+static void get_age(int col, TimestampTz now, Datum *value, bool *isnull);
 static int64 count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now,
 						int64 limit);
 static void estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
@@ -71,6 +72,18 @@ get_int8(int col, bool *isnull)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
 
 	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Whole seconds from timestamp column col of the one-row result to now,
+ * NULL where the column is (an empty queue).
+ */
+static void
+get_age(int col, TimestampTz now, Datum *value, bool *isnull)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
+
+	*value = *isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
 }
 
 /*
@@ -113,7 +126,6 @@ estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
 {
 	Datum		args[2];
 	bool		isnull;
-	Datum		d;
 	int64		length;
 	int64		pages;
 	int64		visible = -1;
@@ -122,12 +134,8 @@ estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
 	args[0] = ObjectIdGetDatum(queue->relid);
 	run_one_row(queue, PGQ_STMT_METRICS_ENDS, args, NULL);
 
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	nulls[3] = isnull;
-	values[3] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-	nulls[4] = isnull;
-	values[4] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
+	get_age(1, now, &values[3], &nulls[3]);	/* newest_msg_age_sec */
+	get_age(2, now, &values[4], &nulls[4]);	/* oldest_msg_age_sec */
 
 	length = get_int8(3, &isnull);
 	if (length <= limit)
@@ -231,13 +239,8 @@ queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls
 	values[1] = SPI_getbinval(tup, desc, 1, &isnull);	/* queue_length */
 	values[2] = SPI_getbinval(tup, desc, 2, &isnull);	/* queue_visible_length */
 
-	d = SPI_getbinval(tup, desc, 3, &isnull);	/* newest_msg_age_sec */
-	nulls[3] = isnull;
-	values[3] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
-
-	d = SPI_getbinval(tup, desc, 4, &isnull);	/* oldest_msg_age_sec */
-	nulls[4] = isnull;
-	values[4] = isnull ? (Datum) 0 : Int32GetDatum(age_seconds(now, d));
+	get_age(3, now, &values[3], &nulls[3]);	/* newest_msg_age_sec */
+	get_age(4, now, &values[4], &nulls[4]);	/* oldest_msg_age_sec */
 
 	d = SPI_getbinval(tup, desc, 5, &isnull);	/* total_messages */
 	values[5] = isnull ? Int64GetDatum(0) : d;

@@ -133,21 +133,16 @@ get_entry(const char *name, Oid relid)
 
 	entry = (PgqPlanEntry *) hash_search(plan_cache, name, HASH_ENTER, &found);
 	if (!found)
-	{
-		entry->relid = relid;
-		entry->relid_current = false;
-		entry->priv_role = InvalidOid;
-		entry->priv_granted = 0;
 		memset(entry->plans, 0, sizeof(entry->plans));
-	}
 	else if (entry->relid != relid)
-	{
 		release_plans(entry);
-		entry->relid = relid;
-		entry->relid_current = false;
-		entry->priv_role = InvalidOid;
-		entry->priv_granted = 0;
-	}
+	else
+		return entry;
+
+	entry->relid = relid;
+	entry->relid_current = false;
+	entry->priv_role = InvalidOid;
+	entry->priv_granted = 0;
 	return entry;
 }
 

@@ -19,42 +19,46 @@ SELECT count(*) FROM pgq.send_batch('ro', ARRAY['{"n": 5001}', '{"n": 5002}', '{
 VACUUM ANALYZE pgq.q_ro;
 
 -- the statistics of one transaction count the index entries and the rows
--- each scan returned; compare them before and after one read
+-- each scan returned: pg_temp.mark() notes them, pg_temp.since_mark() says
+-- how many each scan returned since
+CREATE TEMP TABLE scan_mark (vt_idx bigint, pkey bigint, seq bigint);
 CREATE FUNCTION pg_temp.scanned(OUT vt_idx bigint, OUT pkey bigint, OUT seq bigint)
 LANGUAGE sql AS $$
     SELECT pg_stat_get_xact_tuples_returned('pgq.q_ro_vt_idx'::regclass),
            pg_stat_get_xact_tuples_returned('pgq.q_ro_pkey'::regclass),
            pg_stat_get_xact_tuples_returned('pgq.q_ro'::regclass)
 $$;
+CREATE FUNCTION pg_temp.mark() RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM scan_mark;
+    INSERT INTO scan_mark SELECT * FROM pg_temp.scanned();
+$$;
+CREATE FUNCTION pg_temp.since_mark(OUT vt_idx_entries bigint, OUT pkey_entries bigint,
+                                   OUT rows_scanned bigint)
+LANGUAGE sql AS $$
+    SELECT s.vt_idx - m.vt_idx, s.pkey - m.pkey, s.seq - m.seq
+      FROM pg_temp.scanned() s, scan_mark m
+$$;
 
 BEGIN;
-SELECT * FROM pg_temp.scanned() \gset before_
+SELECT pg_temp.mark();
 SELECT msg_id, read_ct, message FROM pgq.read('ro', 60, 1);
-SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
-       pkey - :before_pkey AS pkey_entries,
-       seq - :before_seq AS rows_scanned
-  FROM pg_temp.scanned();
+SELECT * FROM pg_temp.since_mark();
 COMMIT;
 
 -- the same for pop, and for a read of several
 BEGIN;
-SELECT * FROM pg_temp.scanned() \gset before_
+SELECT pg_temp.mark();
 SELECT msg_id, message FROM pgq.pop('ro');
 SELECT msg_id FROM pgq.read('ro', 60, 10);
-SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
-       pkey - :before_pkey AS pkey_entries,
-       seq - :before_seq AS rows_scanned
-  FROM pg_temp.scanned();
+SELECT * FROM pg_temp.since_mark();
 COMMIT;
 
 -- nothing visible: the scan stops at the first entry in the future
 BEGIN;
-SELECT * FROM pg_temp.scanned() \gset before_
+SELECT pg_temp.mark();
 SELECT count(*) FROM pgq.read('ro', 60, 1);
-SELECT vt_idx - :before_vt_idx AS vt_idx_entries,
-       pkey - :before_pkey AS pkey_entries,
-       seq - :before_seq AS rows_scanned
-  FROM pg_temp.scanned();
+SELECT * FROM pg_temp.since_mark();
 COMMIT;
 
 SELECT count(*) AS in_flight FROM pgq.q_ro WHERE vt > clock_timestamp();
