@@ -4,13 +4,16 @@ EXTENSION = pgq
 MODULE_big = pgq
 OBJS = \
 	src/pgq.o \
+	src/execute.o \
+	src/statements.o \
 	src/queue.o \
 	src/plancache.o \
 	src/send.o \
 	src/read.o \
 	src/delete.o \
 	src/metrics.o \
-	src/grant.o
+	src/grant.o \
+	src/upgrade.o
 
 DATA = $(wildcard sql/pgq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

@@ -22,11 +22,11 @@ DECLARE
 BEGIN
     -- (a pgq.meta row whose table was dropped by hand is left alone)
     FOR q IN SELECT m.queue_name FROM pgq.meta m
-              WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
-                AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'a_' || m.queue_name)) IS NOT NULL
+              WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', pg_catalog.concat('q_', m.queue_name))) IS NOT NULL
+                AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', pg_catalog.concat('a_', m.queue_name))) IS NOT NULL
     LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN vt SET DEFAULT pgq.queue_clock()', 'q_' || q);
-        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN archived_at SET DEFAULT pgq.queue_clock()', 'a_' || q);
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN vt SET DEFAULT pgq.queue_clock()', pg_catalog.concat('q_', q));
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ALTER COLUMN archived_at SET DEFAULT pgq.queue_clock()', pg_catalog.concat('a_', q));
     END LOOP;
 END
 $$;
@@ -41,10 +41,10 @@ DECLARE
     seq text;
 BEGIN
     FOR seq IN
-        SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgq.%I', 'q_' || m.queue_name), 'msg_id')
+        SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgq.%I', pg_catalog.concat('q_', m.queue_name)), 'msg_id')
           FROM pgq.meta m
          WHERE m.is_unlogged
-           AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
+           AND pg_catalog.to_regclass(pg_catalog.format('pgq.%I', pg_catalog.concat('q_', m.queue_name))) IS NOT NULL
     LOOP
         IF seq IS NOT NULL THEN
             EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED', seq);

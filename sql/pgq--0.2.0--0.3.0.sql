@@ -18,17 +18,17 @@ BEGIN
     FOR q IN
         SELECT m.queue_name
           FROM pgq.meta m
-         WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' || m.queue_name)) IS NOT NULL
+         WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', pg_catalog.concat('q_', m.queue_name))) IS NOT NULL
            AND NOT EXISTS (
                    SELECT 1
                      FROM pg_catalog.pg_index i
-                    WHERE i.indexrelid = pg_catalog.to_regclass(
-                              pg_catalog.format('pgq.%I', 'q_' || m.queue_name || '_vt_idx'))
-                      AND i.indnatts = 2)
+                    WHERE i.indexrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(
+                              pg_catalog.format('pgq.%I', pg_catalog.concat('q_', m.queue_name, '_vt_idx')))
+                      AND i.indnatts OPERATOR(pg_catalog.=) 2)
          ORDER BY m.queue_name
     LOOP
-        EXECUTE pg_catalog.format('DROP INDEX IF EXISTS pgq.%I', 'q_' || q || '_vt_idx');
-        EXECUTE pg_catalog.format('CREATE INDEX %I ON pgq.%I (vt, msg_id)', 'q_' || q || '_vt_idx', 'q_' || q);
+        EXECUTE pg_catalog.format('DROP INDEX IF EXISTS pgq.%I', pg_catalog.concat('q_', q, '_vt_idx'));
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON pgq.%I (vt, msg_id)', pg_catalog.concat('q_', q, '_vt_idx'), pg_catalog.concat('q_', q));
     END LOOP;
 END
 $$;

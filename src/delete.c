@@ -20,34 +20,31 @@ PG_FUNCTION_INFO_V1(pgq_delete_batch);
 PG_FUNCTION_INFO_V1(pgq_archive);
 PG_FUNCTION_INFO_V1(pgq_archive_batch);
 
-static bool finish_one(FunctionCallInfo fcinfo, PgqStmt stmt, int expected_rc);
+static bool finish_one(FunctionCallInfo fcinfo, PgqStmt stmt);
 static void finish_many(FunctionCallInfo fcinfo, PgqStmt stmt);
 
 /*
  * delete or archive one message; true if it was there
  */
 static bool
-finish_one(FunctionCallInfo fcinfo, PgqStmt stmt, int expected_rc)
+finish_one(FunctionCallInfo fcinfo, PgqStmt stmt)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
 	Datum		values[1];
-	int			rc;
+	PgqExec		exec;
 	bool		found;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "msg_id");
 	values[0] = PG_GETARG_DATUM(1);
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_DELETE, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 
-	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(&queue, stmt), values, NULL, false, 0);
-	if (rc != expected_rc)
-		elog(ERROR, "pgq: removing a message from queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	pgq_begin(&exec);
+	pgq_run(&queue, stmt, values, NULL, NULL);
 	found = (SPI_processed > 0);
-	pgq_spi_finish();
+	pgq_end(&exec);
 
 	return found;
 }
@@ -61,7 +58,7 @@ finish_many(FunctionCallInfo fcinfo, PgqStmt stmt)
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
 	Datum		values[1];
-	int			rc;
+	PgqExec		exec;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "msg_ids");
@@ -71,22 +68,19 @@ finish_many(FunctionCallInfo fcinfo, PgqStmt stmt)
 				 errmsg("msg_ids must not contain null elements")));
 	values[0] = PG_GETARG_DATUM(1);
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_DELETE, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	pgq_spi_connect();
-	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(&queue, stmt), values, NULL);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: removing messages from queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
-	pgq_spi_finish();
+	pgq_begin(&exec);
+	pgq_run(&queue, stmt, values, NULL, fcinfo);
+	pgq_end(&exec);
 }
 
 /* delete(queue_name text, msg_id bigint) returns boolean */
 Datum
 pgq_delete(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(finish_one(fcinfo, PGQ_STMT_DELETE, SPI_OK_DELETE));
+	PG_RETURN_BOOL(finish_one(fcinfo, PGQ_STMT_DELETE));
 }
 
 /* delete(queue_name text, msg_ids bigint[]) returns setof bigint */
@@ -101,7 +95,7 @@ pgq_delete_batch(PG_FUNCTION_ARGS)
 Datum
 pgq_archive(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(finish_one(fcinfo, PGQ_STMT_ARCHIVE, SPI_OK_INSERT));
+	PG_RETURN_BOOL(finish_one(fcinfo, PGQ_STMT_ARCHIVE));
 }
 
 /* archive(queue_name text, msg_ids bigint[]) returns setof bigint */

@@ -2,32 +2,39 @@
  *
  * grant.c
  *		Per-queue access: grant_producer, grant_consumer, grant_admin and
- *		revoke_queue give a role, or take back, exactly the privileges on a
- *		queue's tables and sequence that its functions need, so nobody has
- *		to write GRANTs on pgq's internal tables by hand.
+ *		revoke_queue give a role, or take back, the rights on one queue.
+ *
+ * A right on a queue is a set of privileges on its table q_<name>, which
+ * pgq's functions check before they do anything (queue.c):
  *
  *	producer	send, send_batch
- *				INSERT and SELECT (msg_id) on q_<name>
+ *				INSERT on q_<name>
  *	consumer	read, pop, set_vt, delete, archive, metrics
- *				SELECT, UPDATE, DELETE on q_<name>; INSERT and
- *				SELECT (msg_id) on a_<name>; SELECT on the msg_id sequence
- *	admin		all of the above, purge_queue (which takes TRUNCATE), and
- *				the archive
- *				ALL on both tables and the sequence
+ *				SELECT, UPDATE, DELETE on q_<name>; SELECT on a_<name>
+ *	admin		all of the above and purge_queue
+ *				the above and TRUNCATE on q_<name>; DELETE on a_<name>
  *
- * Every pgq function runs with the caller's rights, so these grants are
- * the whole story.  Dropping a queue stays with its owner.  Only the owner
- * of the queue (or a superuser) may grant or revoke.
+ * Being privileges, they follow PostgreSQL's rules: role membership
+ * passes them on, PUBLIC is everyone, \dp shows them, DROP ROLE refuses
+ * while a role holds one, DROP OWNED BY takes them back, pg_dump keeps them.
+ * The tables belong to the owner of schema pgq and have row-level security
+ * with read-only policies, so the privileges let a role read the tables
+ * directly but never write them around pgq (see pgq_create_queue_tables).
+ * TRIGGER, REFERENCES and the sequence are never granted.
+ *
+ * Only the queue's owner (recorded in pgq.meta) or a superuser may grant or
+ * revoke; that is checked before the queue is locked.  The GRANT and
+ * REVOKE statements run as the tables' owner.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 
 #include "pgq.h"
 
@@ -36,99 +43,92 @@ PG_FUNCTION_INFO_V1(pgq_grant_consumer);
 PG_FUNCTION_INFO_V1(pgq_grant_admin);
 PG_FUNCTION_INFO_V1(pgq_revoke_queue);
 
-typedef enum QueueAccess
-{
-	ACCESS_PRODUCER,
-	ACCESS_CONSUMER,
-	ACCESS_ADMIN,
-	ACCESS_REVOKE
-} QueueAccess;
-
-static void change_access(FunctionCallInfo fcinfo, QueueAccess access);
+static void change_access(FunctionCallInfo fcinfo, PgqAccess access);
 
 /*
- * Run the GRANT or REVOKE statements for one role on one queue.
- * Arguments: (queue_name text, role_name text).
+ * Run the GRANT or REVOKE statements that give role (ACL_ID_PUBLIC: PUBLIC)
+ * access on queue name.  Must be called between pgq_begin and pgq_end.
  */
-static void
-change_access(FunctionCallInfo fcinfo, QueueAccess access)
+void
+pgq_change_access(const char *name, Oid role, PgqAccess access)
 {
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	char	   *role;
+	const char *q = quote_identifier(psprintf("q_%s", name));
+	const char *a = quote_identifier(psprintf("a_%s", name));
 	const char *grantee;
-	PgqQueue	queue;
-	const char *q;
-	const char *a;
-	const char *seq;
 	StringInfoData sql;
-	int			rc;
 
-	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_check_not_null(fcinfo, 1, "role_name");
-	role = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-	/* a role that does not exist is 42704 here, before any statement runs */
-	if (pg_strcasecmp(role, "public") == 0)
+	if (role == ACL_ID_PUBLIC)
 		grantee = "PUBLIC";
 	else
-	{
-		(void) get_role_oid(role, false);
-		grantee = quote_identifier(role);
-	}
-
-	pgq_lookup_queue(name, AccessShareLock, 0, &queue, false);
-	if (!pg_class_ownercheck(queue.relid, GetUserId()))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of queue \"%s\" to grant or revoke access to it",
-						name)));
-
-	q = quote_identifier(psprintf("q_%s", name));
-	a = quote_identifier(psprintf("a_%s", name));
-	seq = quote_identifier(get_rel_name(pgq_msg_id_sequence(queue.relid)));
+		grantee = quote_identifier(GetUserNameFromId(role, false));
 
 	initStringInfo(&sql);
 	switch (access)
 	{
-		case ACCESS_PRODUCER:
-			appendStringInfo(&sql,
-							 "GRANT INSERT, SELECT (msg_id) ON pgq.%s TO %s;",
-							 q, grantee);
+		case PGQ_ACCESS_PRODUCER:
+			appendStringInfo(&sql, "GRANT INSERT ON pgq.%s TO %s;", q, grantee);
 			break;
-		case ACCESS_CONSUMER:
+		case PGQ_ACCESS_CONSUMER:
 			appendStringInfo(&sql,
 							 "GRANT SELECT, UPDATE, DELETE ON pgq.%s TO %s;"
-							 "GRANT INSERT, SELECT (msg_id) ON pgq.%s TO %s;"
-							 "GRANT SELECT ON SEQUENCE pgq.%s TO %s;",
-							 q, grantee, a, grantee, seq, grantee);
+							 "GRANT SELECT ON pgq.%s TO %s;",
+							 q, grantee, a, grantee);
 			break;
-		case ACCESS_ADMIN:
+		case PGQ_ACCESS_ADMIN:
 			appendStringInfo(&sql,
-							 "GRANT ALL ON pgq.%s, pgq.%s TO %s;"
-							 "GRANT ALL ON SEQUENCE pgq.%s TO %s;",
-							 q, a, grantee, seq, grantee);
+							 "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON pgq.%s TO %s;"
+							 "GRANT SELECT, DELETE ON pgq.%s TO %s;",
+							 q, grantee, a, grantee);
 			break;
-		case ACCESS_REVOKE:
+		case PGQ_ACCESS_REVOKE:
 			appendStringInfo(&sql,
-							 "REVOKE ALL ON pgq.%s, pgq.%s FROM %s;"
-							 "REVOKE ALL ON SEQUENCE pgq.%s FROM %s;",
-							 q, a, grantee, seq, grantee);
+							 "REVOKE ALL ON pgq.%s, pgq.%s FROM %s;",
+							 q, a, grantee);
 			break;
 	}
+	pgq_run_sql(sql.data, SPI_OK_UTILITY, "changing access", name);
+	pfree(sql.data);
+}
 
-	pgq_spi_connect();
-	rc = SPI_execute(sql.data, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "pgq: changing access to queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
-	pgq_spi_finish();
+/*
+ * Arguments: (queue_name text, role_name text).  role_name is a role's
+ * name exactly as stored; only the lower-case word public means PUBLIC
+ * (a role cannot be called "public"; one called "PUBLIC" is that role).
+ */
+static void
+change_access(FunctionCallInfo fcinfo, PgqAccess access)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	char	   *rolname;
+	Oid			role;
+	PgqQueue	queue;
+	PgqExec		exec;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "role_name");
+	rolname = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	/* a role that does not exist is 42704 here, before any statement runs */
+	if (strcmp(rolname, "public") == 0)
+		role = ACL_ID_PUBLIC;
+	else
+		role = get_role_oid(rolname, false);
+
+	/* the owner's right, checked before the queue is locked */
+	pgq_check_queue_owner(name, "grant or revoke access to");
+	pgq_lookup_queue(name, AccessShareLock, 0, &queue, false);
+	pgq_check_queue_owner(name, "grant or revoke access to");
+
+	pgq_begin(&exec);
+	pgq_change_access(name, role, access);
+	pgq_end(&exec);
 }
 
 /* grant_producer(queue_name text, role_name text) returns void */
 Datum
 pgq_grant_producer(PG_FUNCTION_ARGS)
 {
-	change_access(fcinfo, ACCESS_PRODUCER);
+	change_access(fcinfo, PGQ_ACCESS_PRODUCER);
 	PG_RETURN_VOID();
 }
 
@@ -136,7 +136,7 @@ pgq_grant_producer(PG_FUNCTION_ARGS)
 Datum
 pgq_grant_consumer(PG_FUNCTION_ARGS)
 {
-	change_access(fcinfo, ACCESS_CONSUMER);
+	change_access(fcinfo, PGQ_ACCESS_CONSUMER);
 	PG_RETURN_VOID();
 }
 
@@ -144,7 +144,7 @@ pgq_grant_consumer(PG_FUNCTION_ARGS)
 Datum
 pgq_grant_admin(PG_FUNCTION_ARGS)
 {
-	change_access(fcinfo, ACCESS_ADMIN);
+	change_access(fcinfo, PGQ_ACCESS_ADMIN);
 	PG_RETURN_VOID();
 }
 
@@ -152,6 +152,6 @@ pgq_grant_admin(PG_FUNCTION_ARGS)
 Datum
 pgq_revoke_queue(PG_FUNCTION_ARGS)
 {
-	change_access(fcinfo, ACCESS_REVOKE);
+	change_access(fcinfo, PGQ_ACCESS_REVOKE);
 	PG_RETURN_VOID();
 }

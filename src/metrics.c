@@ -19,8 +19,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -31,16 +34,18 @@ PG_FUNCTION_INFO_V1(pgq_metrics_all);
 
 #define METRICS_NATTS 7
 
-static void run_one_row(const PgqQueue *queue, PgqStmt stmt, Datum *args,
+static void run_one_row(PgqQueue *queue, PgqStmt stmt, Datum *args,
 						const char *nulls);
 static int64 get_int8(int col, bool *isnull);
 static void get_age(int col, TimestampTz now, Datum *value, bool *isnull);
-static int64 count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now,
+static int64 count_upto(PgqQueue *queue, PgqStmt stmt, TimestampTz now,
 						int64 limit);
-static void estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
+static void estimate_long_queue(PgqQueue *queue, TimestampTz now, int64 limit,
 								int64 visible_seen, Datum *values, bool *nulls);
-static void queue_metrics(const PgqQueue *queue, TimestampTz now,
+static void queue_metrics(PgqQueue *queue, TimestampTz now,
 						  Datum *values, bool *nulls);
+static bool measure_apart(const char *name, TimestampTz now, AclMode required,
+						  PgqExec *exec, Datum *values, bool *nulls);
 static int32 age_seconds(TimestampTz now, Datum then);
 
 static int32
@@ -56,14 +61,12 @@ age_seconds(TimestampTz now, Datum then)
 
 /* run a one-row statement of the queue's; its result is SPI_tuptable->vals[0] */
 static void
-run_one_row(const PgqQueue *queue, PgqStmt stmt, Datum *args, const char *nulls)
+run_one_row(PgqQueue *queue, PgqStmt stmt, Datum *args, const char *nulls)
 {
-	int			rc;
-
-	rc = SPI_execute_plan(pgq_get_plan(queue, stmt), args, nulls, true, 0);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "pgq: measuring queue \"%s\" failed: %s",
-			 queue->name, SPI_result_code_string(rc));
+	pgq_run(queue, stmt, args, nulls, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "pgq: measuring queue \"%s\" gave " UINT64_FORMAT " rows",
+			 queue->name, SPI_processed);
 }
 
 static int64
@@ -91,7 +94,7 @@ get_age(int col, TimestampTz now, Datum *value, bool *isnull)
  * limit of them.
  */
 static int64
-count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now, int64 limit)
+count_upto(PgqQueue *queue, PgqStmt stmt, TimestampTz now, int64 limit)
 {
 	Datum		args[2];
 	bool		isnull;
@@ -121,7 +124,7 @@ count_upto(const PgqQueue *queue, PgqStmt stmt, TimestampTz now, int64 limit)
  * the lowest and the highest msg_id.
  */
 static void
-estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
+estimate_long_queue(PgqQueue *queue, TimestampTz now, int64 limit,
 					int64 visible_seen, Datum *values, bool *nulls)
 {
 	Datum		args[2];
@@ -210,10 +213,10 @@ estimate_long_queue(const PgqQueue *queue, TimestampTz now, int64 limit,
  * of a billion messages as on one of L.
  */
 static void
-queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls)
+queue_metrics(PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls)
 {
-	Datum		args[3];
-	char		argnulls[3] = {' ', ' ', ' '};
+	Datum		args[2];
+	char		argnulls[2] = {' ', ' '};
 	int64		limit = pgq_metrics_exact_limit;
 	HeapTuple	tup;
 	TupleDesc	desc;
@@ -221,14 +224,13 @@ queue_metrics(const PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls
 	Datum		d;
 
 	args[0] = TimestampTzGetDatum(now);
-	args[1] = ObjectIdGetDatum(pgq_msg_id_sequence(queue->relid));
 	if (limit < 0)
 	{
-		args[2] = (Datum) 0;
-		argnulls[2] = 'n';		/* LIMIT NULL: count them all */
+		args[1] = (Datum) 0;
+		argnulls[1] = 'n';		/* LIMIT NULL: count them all */
 	}
 	else
-		args[2] = Int64GetDatum(limit + 1);
+		args[1] = Int64GetDatum(limit + 1);
 
 	run_one_row(queue, PGQ_STMT_METRICS, args, argnulls);
 	tup = SPI_tuptable->vals[0];
@@ -263,15 +265,18 @@ pgq_metrics(PG_FUNCTION_ARGS)
 	Datum		values[METRICS_NATTS];
 	bool		nulls[METRICS_NATTS];
 	HeapTuple	result;
+	PgqExec		exec;
 	MemoryContext callcxt = CurrentMemoryContext;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgq: return type must be a row type");
 
-	pgq_lookup_queue(name, AccessShareLock, ACL_SELECT, &queue, false);
+	/* consumers, admins and pg_monitor's members may look */
+	pgq_lookup_queue(name, AccessShareLock, pgq_is_monitor() ? 0 : ACL_SELECT,
+					 &queue, false);
 
-	pgq_spi_connect();
+	pgq_begin(&exec);
 	queue_metrics(&queue, GetCurrentTimestamp(), values, nulls);
 	/* form the result in the caller's memory, before SPI frees its own */
 	{
@@ -280,54 +285,109 @@ pgq_metrics(PG_FUNCTION_ARGS)
 		result = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
 		MemoryContextSwitchTo(spicxt);
 	}
-	pgq_spi_finish();
+	pgq_end(&exec);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(result));
 }
 
 /*
+ * Measure queue name for metrics_all, if it exists and the caller may
+ * (required, on q_<name>), in a subtransaction that is rolled back
+ * afterwards, so that the locks and the plans of one queue are let go
+ * before the next: a scrape of thousands of queues must not hold
+ * thousands of locks (the lock table is shared by the whole server) or
+ * leave thousands of plans in the backend.  Nothing is written, so
+ * nothing is lost by the rollback.  Returns false if the queue was left
+ * out.  Called connected to SPI (exec) as the caller, whose rights are
+ * checked; values are allocated in the current memory context.
+ */
+static bool
+measure_apart(const char *name, TimestampTz now, AclMode required,
+			  PgqExec *exec, Datum *values, bool *nulls)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool found = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		PgqQueue	queue;
+
+		if (pgq_lookup_queue(name, AccessShareLock, required, &queue, true))
+		{
+			queue.transient = true;
+			/* as in pgq_begin; the rollback gives the caller back */
+			pgq_become_owner(exec);
+			queue_metrics(&queue, now, values, nulls);
+			pgq_release_transient_plans(&queue);
+			found = true;
+		}
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return found;
+}
+
+/*
  * metrics_all() returns setof pgq.metrics_result, one row per queue in name
- * order.  A queue dropped while this runs is left out.
+ * order: the queues the caller may read (consumers, admins), or all of them
+ * for members of pg_monitor.  The others are left out without being
+ * locked; so is a queue dropped while this runs.
  */
 Datum
 pgq_metrics_all(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TimestampTz now = GetCurrentTimestamp();
+	AclMode		required = pgq_is_monitor() ? 0 : ACL_SELECT;
 	uint64		nqueues;
 	char	  **names;
 	uint64		i;
-	int			rc;
+	PgqExec		exec;
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	pgq_spi_connect();
-	rc = SPI_execute("SELECT queue_name FROM pgq.meta ORDER BY queue_name", true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
-
+	pgq_begin(&exec);
+	pgq_run_sql("SELECT queue_name FROM pgq.meta ORDER BY queue_name",
+				SPI_OK_SELECT, "listing", "*");
 	nqueues = SPI_processed;
 	names = palloc(sizeof(char *) * Max(nqueues, 1));
 	for (i = 0; i < nqueues; i++)
 		names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	/* the privilege checks are the caller's */
+	pgq_become_caller(&exec);
 
 	for (i = 0; i < nqueues; i++)
 	{
-		PgqQueue	queue;
 		Datum		values[METRICS_NATTS];
 		bool		nulls[METRICS_NATTS];
+		Oid			relid;
+		bool		found;
 
 		if (strlen(names[i]) > PGQ_MAX_NAME_LEN)
 			continue;			/* not a name pgq could have created */
-		if (!pgq_lookup_queue(names[i], AccessShareLock, 0, &queue, true))
+
+		/* privileges before locks: leave out, unlocked, what may not be read */
+		relid = pgq_queue_table("q_", names[i]);
+		if (!OidIsValid(relid) || (required != 0 && !pgq_has_privileges(relid, required)))
 			continue;
-		/* leave out the queues the caller may not look into */
-		if (!pgq_has_privileges(queue.relid, ACL_SELECT))
-			continue;
-		queue_metrics(&queue, now, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+		found = measure_apart(names[i], now, required, &exec, values, nulls);
+		if (found)
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	pgq_spi_finish();
+	pgq_end(&exec);
 
 	return (Datum) 0;
 }

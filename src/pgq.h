@@ -4,10 +4,13 @@
  *		Declarations shared by the pgq source files.
  *
  * A queue named <name> is two tables in schema pgq: q_<name> holds the
- * live messages and a_<name> the archived ones; pgq.meta lists the queues.
- * Every SQL-callable function runs over SPI inside the caller's
- * transaction, using statements prepared once per backend and per queue
- * (see plancache.c).
+ * live messages and a_<name> the archived ones; pgq.meta lists the queues
+ * and the role that owns each.  The tables belong to the owner of schema
+ * pgq (the extension's owner), never to the roles that use them: every
+ * SQL-callable function checks the caller's rights on the queue itself
+ * (queue.c), then runs its statements over SPI as that owner (execute.c),
+ * inside the caller's transaction, using statements prepared once per
+ * backend and per queue (statements.c, plancache.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -20,12 +23,18 @@
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
+#include "utils/acl.h"
 #include "utils/timestamp.h"
 
 /* longest queue name: keeps "q_<name>_msg_id_seq" and friends within NAMEDATALEN */
 #define PGQ_MAX_NAME_LEN	47
 
 #define PGQ_SCHEMA			"pgq"
+
+/* the privileges on q_<name> that stand for each right on a queue */
+#define PGQ_RIGHT_PRODUCE	(ACL_INSERT)
+#define PGQ_RIGHT_CONSUME	(ACL_SELECT | ACL_UPDATE | ACL_DELETE)
+#define PGQ_RIGHT_ADMIN		(PGQ_RIGHT_PRODUCE | PGQ_RIGHT_CONSUME | ACL_TRUNCATE)
 
 /* the statements prepared for each queue */
 typedef enum PgqStmt
@@ -48,36 +57,94 @@ typedef enum PgqStmt
 	PGQ_NUM_STMTS
 } PgqStmt;
 
-/* a queue opened for one call: its validated name and the OID of q_<name> */
+/* one statement of the catalogue in statements.c */
+#define PGQ_STMT_MAX_ARGS	3
+#define PGQ_STMT_MAX_COLS	7
+
+typedef struct PgqStmtDef
+{
+	const char *what;			/* the operation, for messages */
+	const char *sql;			/* {q}: q_<name>, {a}: a_<name>, {seq}: the sequence */
+	int			nargs;
+	Oid			argtypes[PGQ_STMT_MAX_ARGS];
+	int			ncols;			/* the row it returns */
+	Oid			coltypes[PGQ_STMT_MAX_COLS];
+	int			expected_rc;	/* SPI_OK_* of a successful run */
+} PgqStmtDef;
+
+/*
+ * A queue opened for one call: its validated name and the OID of q_<name>.
+ * With transient set (metrics_all), plans this backend has not kept already
+ * are prepared for the call only, in plans[], and freed by
+ * pgq_release_transient_plans().
+ */
 typedef struct PgqQueue
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	Oid			relid;
+	bool		transient;
+	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqQueue;
+
+/* what grant.c gives a role on a queue */
+typedef enum PgqAccess
+{
+	PGQ_ACCESS_PRODUCER,
+	PGQ_ACCESS_CONSUMER,
+	PGQ_ACCESS_ADMIN,
+	PGQ_ACCESS_REVOKE
+} PgqAccess;
+
+/* what pgq_begin saved, for pgq_end */
+typedef struct PgqExec
+{
+	Oid			save_userid;
+	int			save_sec_context;
+} PgqExec;
 
 /* queue.c */
 extern void pgq_check_queue_name(const char *name);
 extern void pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name);
 extern bool pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 							 PgqQueue *queue, bool missing_ok);
+extern Oid	pgq_queue_table(const char *prefix, const char *name);
 extern bool pgq_has_privileges(Oid relid, AclMode required);
+extern bool pgq_is_monitor(void);
+extern Oid	pgq_check_extension_updated(void);
+extern void pgq_check_queue_owner(const char *name, const char *action);
 extern Oid	pgq_msg_id_sequence(Oid relid);
+extern void pgq_check_queue_tables(const char *name, Oid relid);
+extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
 
+/* statements.c */
+extern const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS];
+extern char *pgq_stmt_sql(const PgqQueue *queue, PgqStmt stmt);
+
 /* plancache.c */
-extern SPIPlanPtr pgq_get_plan(const PgqQueue *queue, PgqStmt stmt);
+extern SPIPlanPtr pgq_get_plan(PgqQueue *queue, PgqStmt stmt);
+extern void pgq_release_transient_plans(PgqQueue *queue);
 extern void pgq_forget_queue(const char *name);
 extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 
-/* pgq.c */
-extern int	pgq_metrics_exact_limit;
-
+/* execute.c */
+extern Oid	pgq_tables_owner(void);
+extern void pgq_begin(PgqExec *exec);
+extern void pgq_end(PgqExec *exec);
+extern void pgq_become_owner(PgqExec *exec);
+extern void pgq_become_caller(PgqExec *exec);
 extern void pgq_spi_connect(void);
 extern void pgq_spi_finish(void);
-extern void pgq_return_spi_rows(FunctionCallInfo fcinfo);
-extern int	pgq_execute_into_result(FunctionCallInfo fcinfo, SPIPlanPtr plan,
-									Datum *values, const char *nulls);
+extern void pgq_run(PgqQueue *queue, PgqStmt stmt, Datum *values, const char *nulls,
+					FunctionCallInfo srf);
+extern void pgq_run_sql(const char *sql, int expected_rc, const char *what, const char *name);
+
+/* grant.c */
+extern void pgq_change_access(const char *name, Oid role, PgqAccess access);
+
+/* pgq.c */
+extern int	pgq_metrics_exact_limit;
 
 #endif							/* PGQ_H */

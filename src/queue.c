@@ -1,9 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * queue.c
- *		Queue names and queue lifecycle: validating a name, finding a
- *		queue's table, and the SQL-callable create_queue, drop_queue,
- *		purge_queue and list_queues.
+ *		Queue names, lookup and authorization, and the queue lifecycle:
+ *		validating a name, finding a queue's table, checking the caller's
+ *		rights, and the SQL-callable create_queue, drop_queue, purge_queue
+ *		and list_queues.
+ *
+ * Authorization comes before any lock: a role without the right to do what
+ * it asks gets 42501 without having waited for, or made anyone wait on, a
+ * lock of pgq's.  A queue's rights are privileges on its table q_<name>
+ * (see grant.c); its owner is the role recorded in pgq.meta, checked by
+ * reading pgq.meta, which needs no lock.  Only then is the queue locked,
+ * and what was checked is checked again under the lock.
  *
  * Creating and dropping a queue take a transaction-level lock on the queue
  * name (an advisory-class lock tag of pgq's own, see lock_queue_name), so
@@ -20,9 +28,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -35,7 +48,9 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "pgq.h"
 
@@ -43,11 +58,22 @@ PG_FUNCTION_INFO_V1(pgq_create_queue);
 PG_FUNCTION_INFO_V1(pgq_drop_queue);
 PG_FUNCTION_INFO_V1(pgq_purge_queue);
 PG_FUNCTION_INFO_V1(pgq_list_queues);
+PG_FUNCTION_INFO_V1(pgq_forget_dropped_queues);
 
+static void check_new_queue_name(const char *name);
+static bool may_create_queues(void);
 static void lock_queue_name(const char *name);
-static bool queue_table_exists(const char *name);
+static Oid	meta_owner(const char *name, bool latest);
+static void delete_meta_row(const char *name);
+static bool owns_queue_strictly(Oid owner);
+static void check_name_free(const char *name);
 static const char *clock_default(void);
-static void set_sequence_logged(const char *name);
+static void check_column(Relation rel, const char *name, const char *column, Oid type);
+
+/* what the names of a queue's indexes and sequence end in */
+static const char *const reserved_suffixes[] = {
+	"_pkey", "_vt_idx", "_archived_idx", "_msg_id_seq"
+};
 
 /*
  * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
@@ -76,6 +102,31 @@ pgq_check_queue_name(const char *name)
 				 errmsg("invalid queue name \"%s\"", name),
 				 errhint("Queue names are 1 to %d characters long, made of lower-case letters, digits and underscores, and start with a letter or an underscore.",
 						 PGQ_MAX_NAME_LEN)));
+}
+
+/*
+ * Reject, for a new queue, a name that ends as the names of a queue's
+ * indexes and sequence do: the queue would take the name of another
+ * queue's index.  (Queues made before 0.4.0 may have such names, and go on
+ * working.)
+ */
+static void
+check_new_queue_name(const char *name)
+{
+	size_t		len = strlen(name);
+	size_t		i;
+
+	for (i = 0; i < lengthof(reserved_suffixes); i++)
+	{
+		size_t		slen = strlen(reserved_suffixes[i]);
+
+		if (len >= slen && strcmp(name + len - slen, reserved_suffixes[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("invalid queue name \"%s\"", name),
+					 errdetail("Names ending in \"%s\" are reserved for the indexes and sequences of queues.",
+							   reserved_suffixes[i])));
+	}
 }
 
 /*
@@ -123,10 +174,7 @@ pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname)
 
 /*
  * RangeVarGetRelidExtended callback: refuse, before any lock is taken, a
- * caller who lacks the privileges the operation needs on q_<name>.  The
- * executor checks privileges again (columns included) when the statement
- * runs; this check gives the error a queue's name and keeps callers without
- * rights from taking locks on the queue.
+ * caller who lacks the privileges the operation needs on q_<name>.
  */
 static void
 check_queue_privileges(const RangeVar *relation, Oid relId,
@@ -158,6 +206,13 @@ pgq_has_privileges(Oid relid, AclMode required)
 	return pg_class_aclmask(relid, GetUserId(), required, ACLMASK_ALL) == required;
 }
 
+/* may the caller read every queue's metrics (pgmq's convention)? */
+bool
+pgq_is_monitor(void)
+{
+	return has_privs_of_role(GetUserId(), ROLE_PG_MONITOR);
+}
+
 /*
  * Find queue "name", check that the caller has the privileges in required
  * on its table, and lock the table in lockmode for the rest of the
@@ -173,6 +228,7 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 	Oid			role = GetUserId();
 	Oid			relid;
 
+	memset(queue, 0, sizeof(PgqQueue));
 	strlcpy(queue->name, name, sizeof(queue->name));
 
 	/*
@@ -221,7 +277,8 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
  * whose last field, PGQ_LOCK_CLASS, is one pg_advisory_lock() never uses
  * (it uses 1 and 2), so it cannot collide with users' advisory locks; in
  * pg_locks it shows as locktype "advisory" with objsubid PGQ_LOCK_CLASS.
- * Two names with the same hash merely take turns.
+ * Two names with the same hash merely take turns.  Only a role allowed to
+ * create queues, or the owner of the queue, ever takes it.
  */
 #define PGQ_LOCK_CLASS	0x7071
 
@@ -239,27 +296,233 @@ lock_queue_name(const char *name)
 	AcceptInvalidationMessages();
 }
 
-/* OID of q_<name> as the catalog shows it now (no lock), or InvalidOid */
-static Oid
-queue_table_oid(const char *name)
+/* OID of pgq.<prefix><name> as the catalog shows it now (no lock), or InvalidOid */
+Oid
+pgq_queue_table(const char *prefix, const char *name)
 {
 	char		relname[NAMEDATALEN];
 
-	snprintf(relname, sizeof(relname), "q_%s", name);
+	snprintf(relname, sizeof(relname), "%s%s", prefix, name);
 	return get_relname_relid(relname, get_namespace_oid(PGQ_SCHEMA, false));
 }
 
-static bool
-queue_table_exists(const char *name)
+/*
+ * The owner of queue name as pgq.meta records it, or InvalidOid if there
+ * is no such queue: as the statement's snapshot sees it, or with latest,
+ * as committed now (under REPEATABLE READ the row may have been written by
+ * the transaction a lock waited for).
+ */
+static Oid
+meta_owner(const char *name, bool latest)
 {
-	return OidIsValid(queue_table_oid(name));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	SPIPlanPtr	plan;
+	PgqExec		exec;
+	Oid			owner = InvalidOid;
+	bool		isnull;
+	int			rc;
+
+	pgq_begin(&exec);
+	plan = SPI_prepare("SELECT owner FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	values[0] = CStringGetTextDatum(name);
+	rc = SPI_execute_snapshot(plan, values, NULL,
+							  latest ? GetLatestSnapshot() : InvalidSnapshot,
+							  InvalidSnapshot, true, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		/* a queue made before owners were recorded belongs to the tables' owner */
+		owner = isnull ? pgq_tables_owner() : DatumGetObjectId(d);
+	}
+	pgq_end(&exec);
+	return owner;
+}
+
+/*
+ * Refuse to run on the objects of a version of pgq older than this library
+ * (0.4.0): after the library is installed and before ALTER EXTENSION pgq
+ * UPDATE, the queue tables still belong to the roles that made them.
+ * Returns the OID of pgq.meta.  (pgq_tables_owner calls this; its result
+ * is kept until pgq.meta or schema pgq changes.)
+ */
+Oid
+pgq_check_extension_updated(void)
+{
+	Oid			meta = get_relname_relid("meta", get_namespace_oid(PGQ_SCHEMA, false));
+
+	if (!OidIsValid(meta) || get_attnum(meta, "owner") == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension pgq must be updated before it is used"),
+				 errdetail("The pgq library is newer than the extension's objects in this database."),
+				 errhint("Run ALTER EXTENSION pgq UPDATE.")));
+	return meta;
+}
+
+/*
+ * Raise 42P01 if there is no queue name, 42501 unless the caller has the
+ * privileges of its owner (superusers have).  action: "drop", "grant or
+ * revoke access to", ...
+ */
+void
+pgq_check_queue_owner(const char *name, const char *action)
+{
+	Oid			owner = meta_owner(name, false);
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name)));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of queue \"%s\" to %s it", name, action)));
+}
+
+/*
+ * Is the caller the owner, or a member of the owning role, not counting
+ * superuser's membership in everything?  create_queue of an existing queue
+ * is a no-op only for its owner: a superuser deploying queue "payments"
+ * must not silently adopt the one another role made first.
+ */
+static bool
+owns_queue_strictly(Oid owner)
+{
+	return owner == GetUserId() || is_member_of_role_nosuper(GetUserId(), owner);
+}
+
+static void
+delete_meta_row(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	SPIPlanPtr	plan;
+	int			rc;
+
+	/* as committed now: see meta_owner */
+	plan = SPI_prepare("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	values[0] = CStringGetTextDatum(name);
+	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, false, false, 0);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "pgq: unregistering queue \"%s\" failed: %s",
+			 name, SPI_result_code_string(rc));
+}
+
+/*
+ * Refuse to create queue name if any relation it would make, or one of that
+ * name, is there already (only the owner of schema pgq can have made one).
+ */
+static void
+check_name_free(const char *name)
+{
+	static const char *const formats[] = {
+		"q_%s", "a_%s", "q_%s_vt_idx", "a_%s_archived_idx"
+	};
+	Oid			nsp = get_namespace_oid(PGQ_SCHEMA, false);
+	size_t		i;
+
+	for (i = 0; i < lengthof(formats); i++)
+	{
+		char		relname[NAMEDATALEN];
+
+		snprintf(relname, sizeof(relname), formats[i], name);
+		if (OidIsValid(get_relname_relid(relname, nsp)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("cannot create queue \"%s\": relation \"pgq.%s\" already exists",
+							name, relname),
+					 errhint("It is not a queue pgq knows; the owner of schema pgq can rename or drop it.")));
+	}
 }
 
 /* the identity sequence behind msg_id of queue table relid */
 Oid
 pgq_msg_id_sequence(Oid relid)
 {
-	return getIdentitySequence(relid, get_attnum(relid, "msg_id"), false);
+	AttrNumber	attnum = get_attnum(relid, "msg_id");
+	Oid			seqid = InvalidOid;
+
+	if (attnum != InvalidAttrNumber)
+		seqid = getIdentitySequence(relid, attnum, true);
+	if (!OidIsValid(seqid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("queue table \"%s\" has been altered: msg_id is not an identity column",
+						get_rel_name(relid)),
+				 errhint("Drop and create the queue again, or restore its tables as pgq.create_queue made them.")));
+	return seqid;
+}
+
+static void
+check_column(Relation rel, const char *name, const char *column, Oid type)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), column);
+
+	if (attnum == InvalidAttrNumber ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("queue \"%s\" has been altered: column %s of table %s is not of type %s",
+						name, column, RelationGetRelationName(rel), format_type_be(type)),
+				 errhint("Drop and create the queue again, or restore its tables as pgq.create_queue made them.")));
+}
+
+/*
+ * Check that the queue's tables are what create_queue made, as far as
+ * pgq's statements depend on it: ordinary tables owned by the owner of
+ * schema pgq, with their columns of their types (a column of another type
+ * could bring another type's casts and operators into pgq's statements).
+ * q_<name> (relid) must be locked by the caller; a_<name> is looked at as
+ * the catalog shows it now.
+ */
+void
+pgq_check_queue_tables(const char *name, Oid relid)
+{
+	static const char *const columns[] = {
+		"msg_id", "read_ct", "enqueued_at", "last_read_at", "vt", "message", "headers"
+	};
+	static const Oid types[] = {
+		INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID
+	};
+	Oid			archive = pgq_queue_table("a_", name);
+	Oid			relids[2] = {relid, archive};
+	int			t;
+
+	if (!OidIsValid(archive))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" has no archive table", name),
+				 errhint("Drop and create the queue again.")));
+
+	for (t = 0; t < 2; t++)
+	{
+		Relation	rel = relation_open(relids[t], t == 0 ? NoLock : AccessShareLock);
+		size_t		i;
+
+		if (rel->rd_rel->relkind != RELKIND_RELATION ||
+			rel->rd_rel->relowner != pgq_tables_owner())
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("queue \"%s\" has been altered: %s is not a table owned by the owner of schema pgq",
+							name, RelationGetRelationName(rel)),
+					 errhint("Drop and create the queue again, or restore its tables as pgq.create_queue made them.")));
+		for (i = 0; i < lengthof(columns); i++)
+			check_column(rel, name, columns[i], types[i]);
+		if (t == 1)
+			check_column(rel, name, "archived_at", TIMESTAMPTZOID);
+		relation_close(rel, NoLock);
+	}
 }
 
 /*
@@ -267,8 +530,7 @@ pgq_msg_id_sequence(Oid relid)
  * a_<name>.  From 0.2.0 on it is pgq.queue_clock(), an extension function:
  * the defaults then depend on the extension, so DROP EXTENSION pgq refuses
  * while queues exist, and the dependency is re-created by pg_dump and
- * pg_upgrade along with the default.  A database still at 0.1.0 has no such
- * function and gets clock_timestamp() until ALTER EXTENSION UPDATE.
+ * pg_upgrade along with the default.
  */
 static const char *
 clock_default(void)
@@ -280,54 +542,24 @@ clock_default(void)
 	return "pg_catalog.clock_timestamp()";
 }
 
-static void
-set_sequence_logged(const char *name)
-{
-	Oid			seqid = pgq_msg_id_sequence(queue_table_oid(name));
-	int			rc;
-
-	rc = SPI_execute(psprintf("ALTER SEQUENCE pgq.%s SET LOGGED",
-							  quote_identifier(get_rel_name(seqid))),
-					 false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "pgq: making the msg_id sequence of queue \"%s\" logged failed: %s",
-			 name, SPI_result_code_string(rc));
-}
-
 /*
- * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
+ * Make the tables of queue name, owned by the current user (the owner of
+ * schema pgq: call between pgq_begin and pgq_end), and give owner the
+ * rights of an admin on them.
+ *
+ * Row-level security is on, with policies that let the roles pgq grants
+ * privileges to SELECT the rows (and an admin DELETE archived rows), and
+ * nothing else: the privileges are what pgq checks, and writing the tables
+ * directly, around pgq, gets no rows.  pgq's statements run as the tables'
+ * owner, whom the policies do not restrict.
  */
-Datum
-pgq_create_queue(PG_FUNCTION_ARGS)
+void
+pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 {
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	bool		unlogged;
-	const char *qtab;
-	const char *atab;
-	const char *clock;
+	const char *qtab = quote_identifier(psprintf("q_%s", name));
+	const char *atab = quote_identifier(psprintf("a_%s", name));
+	const char *clock = clock_default();
 	StringInfoData ddl;
-	Oid			argtypes[2] = {TEXTOID, BOOLOID};
-	Datum		values[2];
-	int			rc;
-
-	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_check_not_null(fcinfo, 1, "unlogged");
-	unlogged = PG_GETARG_BOOL(1);
-
-	lock_queue_name(name);
-	pgq_spi_connect();
-
-	if (queue_table_exists(name))
-	{
-		ereport(NOTICE,
-				(errmsg("queue \"%s\" already exists, skipping", name)));
-		pgq_spi_finish();
-		PG_RETURN_VOID();
-	}
-
-	qtab = quote_identifier(psprintf("q_%s", name));
-	atab = quote_identifier(psprintf("a_%s", name));
-	clock = clock_default();
 
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
@@ -357,11 +589,14 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (archived_at);",
 					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
-
-	rc = SPI_execute(ddl.data, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "pgq: creating the tables of queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	appendStringInfo(&ddl,
+					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
+					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
+					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
+					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
+					 "CREATE POLICY prune ON pgq.%s FOR DELETE USING (true);",
+					 qtab, qtab, atab, atab, atab);
+	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the tables", name);
 
 	/*
 	 * The identity sequence of an unlogged table is unlogged too, and a crash
@@ -371,74 +606,158 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 	 * only ever grow.
 	 */
 	if (unlogged)
-		set_sequence_logged(name);
+	{
+		Oid			seqid = pgq_msg_id_sequence(pgq_queue_table("q_", name));
+
+		pgq_run_sql(psprintf("ALTER SEQUENCE pgq.%s SET LOGGED",
+							 quote_identifier(get_rel_name(seqid))),
+					SPI_OK_UTILITY, "making the msg_id sequence logged", name);
+	}
+
+	/* the tables' owner has every privilege already */
+	if (owner != GetUserId())
+		pgq_change_access(name, owner, PGQ_ACCESS_ADMIN);
+}
+
+/*
+ * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
+ *
+ * EXECUTE on this function is the right to create queues; the caller
+ * becomes the queue's owner.
+ */
+Datum
+pgq_create_queue(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	bool		unlogged;
+	Oid			argtypes[3] = {TEXTOID, BOOLOID, REGROLEOID};
+	Datum		values[3];
+	PgqExec		exec;
+	int			pass;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "unlogged");
+	unlogged = PG_GETARG_BOOL(1);
+
+	/*
+	 * Pass 0, before the lock: someone else's queue is an error, and does
+	 * not wait.  Pass 1, under the lock, as committed now: someone else's
+	 * queue is an error, our own a NOTICE.
+	 */
+	for (pass = 0; pass < 2; pass++)
+	{
+		Oid			owner;
+
+		if (pass == 1)
+			lock_queue_name(name);
+		owner = meta_owner(name, pass == 1);
+		if (!OidIsValid(owner))
+			continue;
+		if (!owns_queue_strictly(owner))
+		{
+			const char *rolname = GetUserNameFromId(owner, true);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("queue \"%s\" already exists", name),
+					 errdetail("It is owned by role \"%s\".", rolname ? rolname : "(dropped)")));
+		}
+		if (pass == 1 && OidIsValid(pgq_queue_table("q_", name)))
+		{
+			ereport(NOTICE,
+					(errmsg("queue \"%s\" already exists, skipping", name)));
+			PG_RETURN_VOID();
+		}
+	}
+
+	check_new_queue_name(name);
+	pgq_begin(&exec);
+	/* a row left by tables dropped by hand: ours (checked above), replaced */
+	delete_meta_row(name);
+	check_name_free(name);
+	pgq_create_queue_tables(name, unlogged, exec.save_userid);
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = BoolGetDatum(unlogged);
-	rc = SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged) VALUES ($1, $2)",
-							   2, argtypes, values, NULL, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgq: registering queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	values[2] = ObjectIdGetDatum(exec.save_userid);
+	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner)"
+							  " VALUES ($1, $2, $3)",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
+	pgq_end(&exec);
 
-	pgq_spi_finish();
 	PG_RETURN_VOID();
+}
+
+/* may the caller execute pgq.create_queue? */
+static bool
+may_create_queues(void)
+{
+	List	   *fname = list_make2(makeString(PGQ_SCHEMA), makeString("create_queue"));
+	Oid			argtypes[2] = {TEXTOID, BOOLOID};
+	Oid			fn = LookupFuncName(fname, 2, argtypes, true);
+
+	return OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
 }
 
 /*
  * drop_queue(queue_name text) returns boolean
  *
- * Drops both tables and the catalog row.  A queue that does not exist is a
- * NOTICE and false, like DROP ... IF EXISTS.
+ * Drops both tables and the catalog row; only the queue's owner (or a
+ * superuser) may.  A queue that does not exist is a NOTICE and false, like
+ * DROP ... IF EXISTS.  A pgq.meta row whose tables are gone is removed.
  */
 Datum
 pgq_drop_queue(PG_FUNCTION_ARGS)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
-	char	   *sql;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	SPIPlanPtr	plan;
-	int			rc;
+	PgqExec		exec;
+	int			pass;
+	Oid			qtab;
+	Oid			atab;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 
-	lock_queue_name(name);
-	pgq_spi_connect();
-
-	if (!queue_table_exists(name))
+	/* pass 0 before the lock, pass 1 under it, as in create_queue */
+	for (pass = 0; pass < 2; pass++)
 	{
-		ereport(NOTICE,
-				(errmsg("queue \"%s\" does not exist, skipping", name)));
-		pgq_spi_finish();
-		PG_RETURN_BOOL(false);
+		Oid			owner;
+
+		if (pass == 1)
+			lock_queue_name(name);
+		owner = meta_owner(name, pass == 1);
+
+		/*
+		 * Not there: a role that may create queues waits for a create_queue
+		 * of the name that is under way (it could take the lock through
+		 * create_queue anyway); any other role is told at once.
+		 */
+		if (!OidIsValid(owner) && pass == 0 && may_create_queues())
+			continue;
+		if (!OidIsValid(owner))
+		{
+			ereport(NOTICE,
+					(errmsg("queue \"%s\" does not exist, skipping", name)));
+			PG_RETURN_BOOL(false);
+		}
+		if (!has_privs_of_role(GetUserId(), owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("must be owner of queue \"%s\" to drop it", name)));
 	}
 
-	sql = psprintf("DROP TABLE pgq.%s, pgq.%s",
-				   quote_identifier(psprintf("q_%s", name)),
-				   quote_identifier(psprintf("a_%s", name)));
-	rc = SPI_execute(sql, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "pgq: dropping the tables of queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	pgq_begin(&exec);
+	qtab = pgq_queue_table("q_", name);
+	atab = pgq_queue_table("a_", name);
+	if (OidIsValid(qtab))
+		pgq_run_sql(psprintf("DROP TABLE pgq.%s", quote_identifier(get_rel_name(qtab))),
+					SPI_OK_UTILITY, "dropping the tables", name);
+	if (OidIsValid(atab))
+		pgq_run_sql(psprintf("DROP TABLE pgq.%s", quote_identifier(get_rel_name(atab))),
+					SPI_OK_UTILITY, "dropping the tables", name);
+	delete_meta_row(name);
+	pgq_end(&exec);
 
-	/*
-	 * Delete the catalog row as it is now, not as the transaction snapshot
-	 * saw it: under REPEATABLE READ the row may have been inserted by the
-	 * create_queue we waited for.
-	 */
-	plan = SPI_prepare("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
-					   1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	values[0] = CStringGetTextDatum(name);
-	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
-							  InvalidSnapshot, false, false, 0);
-	if (rc != SPI_OK_DELETE)
-		elog(ERROR, "pgq: unregistering queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
-
-	pgq_spi_finish();
 	pgq_forget_queue(name);
 	PG_RETURN_BOOL(true);
 }
@@ -454,23 +773,21 @@ pgq_purge_queue(PG_FUNCTION_ARGS)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
-	int			rc;
+	PgqExec		exec;
 	int64		count;
 
 	pgq_get_queue_name(fcinfo, 0, name);
+
 	/*
 	 * Emptying a queue is an administrator's act: it takes TRUNCATE (which
 	 * grant_admin gives and grant_consumer does not), though it deletes.
 	 */
 	pgq_lookup_queue(name, RowExclusiveLock, ACL_DELETE | ACL_TRUNCATE, &queue, false);
 
-	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_PURGE), NULL, NULL, false, 0);
-	if (rc != SPI_OK_DELETE)
-		elog(ERROR, "pgq: purging queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	pgq_begin(&exec);
+	pgq_run(&queue, PGQ_STMT_PURGE, NULL, NULL, NULL);
 	count = (int64) SPI_processed;
-	pgq_spi_finish();
+	pgq_end(&exec);
 
 	PG_RETURN_INT64(count);
 }
@@ -481,17 +798,61 @@ pgq_purge_queue(PG_FUNCTION_ARGS)
 Datum
 pgq_list_queues(PG_FUNCTION_ARGS)
 {
-	int			rc;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgqExec		exec;
+	uint64		i;
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	pgq_spi_connect();
-	rc = SPI_execute("SELECT queue_name, is_unlogged, created_at FROM pgq.meta ORDER BY queue_name",
-					 true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading pgq.meta failed: %s", SPI_result_code_string(rc));
-	pgq_return_spi_rows(fcinfo);
-	pgq_spi_finish();
+	pgq_begin(&exec);
+	pgq_run_sql("SELECT queue_name, is_unlogged, created_at FROM pgq.meta ORDER BY queue_name",
+				SPI_OK_SELECT, "listing", "*");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pgq_end(&exec);
 
 	return (Datum) 0;
+}
+
+/*
+ * forget_dropped_queues() returns event_trigger, on sql_drop
+ *
+ * A queue table dropped by hand (by the owner of schema pgq, the only role
+ * that can) takes its pgq.meta row with it, so that no row outlives its
+ * queue.  (drop_queue removes such a row too, should one exist.)  Runs as
+ * the tables' owner, for whoever dropped anything in the database.
+ */
+Datum
+pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
+{
+	Oid			nsp;
+	PgqExec		exec;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pgq.forget_dropped_queues() must be called as an event trigger")));
+
+	/* nothing to do once pgq.meta itself is gone (DROP EXTENSION, DROP SCHEMA) */
+	nsp = get_namespace_oid(PGQ_SCHEMA, true);
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("meta", nsp)))
+		PG_RETURN_VOID();
+
+	pgq_begin(&exec);
+	pgq_run_sql("DELETE FROM pgq.meta m"
+				" USING pg_catalog.pg_event_trigger_dropped_objects() d"
+				" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+				" AND d.objsubid OPERATOR(pg_catalog.=) 0"
+				" AND d.schema_name OPERATOR(pg_catalog.=) 'pgq'"
+				" AND d.object_name OPERATOR(pg_catalog.=) pg_catalog.concat('q_', m.queue_name)",
+				SPI_OK_DELETE, "forgetting dropped queues", "*");
+	pgq_end(&exec);
+
+	PG_RETURN_VOID();
 }

@@ -29,8 +29,8 @@ PG_FUNCTION_INFO_V1(pgq_set_vt);
 
 static int32 get_qty(FunctionCallInfo fcinfo, int argno);
 static int32 get_vt(FunctionCallInfo fcinfo, int argno);
-static void run_message_stmt(FunctionCallInfo fcinfo, const PgqQueue *queue,
-							 PgqStmt stmt, Datum *values, int expected_rc);
+static void run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
+							 PgqStmt stmt, Datum *values);
 
 static int32
 get_qty(FunctionCallInfo fcinfo, int argno)
@@ -58,19 +58,15 @@ get_vt(FunctionCallInfo fcinfo, int argno)
  * the rows back as the function's result set.
  */
 static void
-run_message_stmt(FunctionCallInfo fcinfo, const PgqQueue *queue,
-				 PgqStmt stmt, Datum *values, int expected_rc)
+run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue, PgqStmt stmt, Datum *values)
 {
-	int			rc;
+	PgqExec		exec;
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	pgq_spi_connect();
-	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(queue, stmt), values, NULL);
-	if (rc != expected_rc)
-		elog(ERROR, "pgq: reading from queue \"%s\" failed: %s",
-			 queue->name, SPI_result_code_string(rc));
-	pgq_spi_finish();
+	pgq_begin(&exec);
+	pgq_run(queue, stmt, values, NULL, fcinfo);
+	pgq_end(&exec);
 }
 
 /*
@@ -89,8 +85,8 @@ pgq_read(PG_FUNCTION_ARGS)
 	values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, get_vt(fcinfo, 1), "vt"));
 	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 2));
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE, &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_READ, values, SPI_OK_SELECT);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_READ, values);
 
 	return (Datum) 0;
 }
@@ -109,10 +105,8 @@ pgq_pop(PG_FUNCTION_ARGS)
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 1));
 
-	/* FOR UPDATE needs UPDATE as well */
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE | ACL_DELETE,
-					 &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_POP, values, SPI_OK_SELECT);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_POP, values);
 
 	return (Datum) 0;
 }
@@ -136,9 +130,8 @@ pgq_set_vt(PG_FUNCTION_ARGS)
 	values[1] = TimestampTzGetDatum(pgq_seconds_from_now(GetCurrentTimestamp(),
 														 get_vt(fcinfo, 2), "vt"));
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_SELECT | ACL_UPDATE, &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_SET_VT, values,
-					 SPI_OK_UPDATE_RETURNING);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
+	run_message_stmt(fcinfo, &queue, PGQ_STMT_SET_VT, values);
 
 	return (Datum) 0;
 }

@@ -102,8 +102,8 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind)
 	PgqQueue	queue;
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
+	PgqExec		exec;
 	bool		isnull;
-	int			rc;
 	int64		msg_id;
 
 	pgq_get_queue_name(fcinfo, 0, name);
@@ -118,17 +118,16 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind)
 		nulls[2] = 'n';
 	}
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_INSERT, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
 
-	pgq_spi_connect();
-	rc = SPI_execute_plan(pgq_get_plan(&queue, PGQ_STMT_SEND), values, nulls,
-						  false, 0);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "pgq: send to queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
+	pgq_begin(&exec);
+	pgq_run(&queue, PGQ_STMT_SEND, values, nulls, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "pgq: send to queue \"%s\" stored " UINT64_FORMAT " rows",
+			 name, SPI_processed);
 	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
-	pgq_spi_finish();
+	pgq_end(&exec);
 
 	PG_RETURN_INT64(msg_id);
 }
@@ -147,7 +146,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
 	int			nmsgs;
-	int			rc;
+	PgqExec		exec;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	nmsgs = check_jsonb_array(fcinfo, 1, "msgs", false);
@@ -170,19 +169,18 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 	}
 	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
 
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_INSERT, &queue, false);
+	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (nmsgs == 0)
 		return (Datum) 0;
 
-	pgq_spi_connect();
-	rc = pgq_execute_into_result(fcinfo, pgq_get_plan(&queue, PGQ_STMT_SEND_BATCH),
-								 values, nulls);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != (uint64) nmsgs)
-		elog(ERROR, "pgq: send_batch to queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
-	pgq_spi_finish();
+	pgq_begin(&exec);
+	pgq_run(&queue, PGQ_STMT_SEND_BATCH, values, nulls, fcinfo);
+	if (SPI_processed != (uint64) nmsgs)
+		elog(ERROR, "pgq: send_batch to queue \"%s\" stored " UINT64_FORMAT " rows of %d",
+			 name, SPI_processed, nmsgs);
+	pgq_end(&exec);
 
 	return (Datum) 0;
 }

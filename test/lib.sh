@@ -84,6 +84,11 @@ pgq_scratch_new()
 	PGQ_SCRATCH=$(mktemp -d /tmp/pgq-test.XXXXXX) || return 1
 	mkdir "$PGQ_SCRATCH/tree" &&
 		tar -C "$PGQ_TREE" --exclude=./.git -cf - . | tar -C "$PGQ_SCRATCH/tree" -xf - || return 1
+	# the history, for test/t/030_upgrade.pl and 035_old_libraries.pl, which build the old
+	# releases' libraries from it; --no-hardlinks, so that the chown below cannot reach the tree's own objects
+	if [ -e "$PGQ_TREE/.git" ] && command -v git >/dev/null 2>&1; then
+		git clone -q --bare --no-hardlinks "$PGQ_TREE" "$PGQ_SCRATCH/git" || return 1
+	fi
 	if pgq_is_root; then
 		chown -R "$PGQ_TESTER:" "$PGQ_SCRATCH" || return 1
 	fi

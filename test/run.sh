@@ -206,6 +206,9 @@ run_suites()
 	fi
 	cp "$PGQ_SCRATCH/cluster/server.log" log/server.log 2>/dev/null
 	unset PGHOST PGPORT PGDATABASE
+	if [ -d "$PGQ_SCRATCH/git" ]; then
+		export PGQ_GIT_DIR=$PGQ_SCRATCH/git
+	fi
 	suite_make tap 'test/t/*.pl' REGRESS= ISOLATION= PROVE_FLAGS=--verbose
 	suite_valgrind
 }

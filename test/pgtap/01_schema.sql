@@ -57,7 +57,8 @@ SELECT results_eq(
        ORDER BY a.attnum$$,
     $$VALUES ('queue_name',  'text',                     true),
              ('is_unlogged', 'boolean',                  true),
-             ('created_at',  'timestamp with time zone', true)$$,
+             ('created_at',  'timestamp with time zone', true),
+             ('owner',       'regrole',                  false)$$,
     'pgq.meta columns, types and NOT NULL, in order'
 );
 
@@ -222,6 +223,7 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('delete',       'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
         ('drop_queue',   'text',                                            ARRAY['queue_name']),
+        ('forget_dropped_queues', '',                                       NULL::text[]),
         ('grant_admin',  'text,text',                                       ARRAY['queue_name','role_name']),
         ('grant_consumer', 'text,text',                                     ARRAY['queue_name','role_name']),
         ('grant_producer', 'text,text',                                     ARRAY['queue_name','role_name']),
@@ -295,6 +297,7 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
         ('delete',       'text,bigint[]',                                 'pgq_delete_batch',     '$libdir/pgq'),
         ('drop_queue',   'text',                                          'pgq_drop_queue',       '$libdir/pgq'),
+        ('forget_dropped_queues', '',                                     'pgq_forget_dropped_queues', '$libdir/pgq'),
         ('grant_admin',  'text,text',                                     'pgq_grant_admin',      '$libdir/pgq'),
         ('grant_consumer', 'text,text',                                   'pgq_grant_consumer',   '$libdir/pgq'),
         ('grant_producer', 'text,text',                                   'pgq_grant_producer',   '$libdir/pgq'),

@@ -1,7 +1,7 @@
 --
--- privileges: every function runs with the caller's rights; a role without
--- a grant on a queue gets 42501; grant_producer / grant_consumer /
--- grant_admin / revoke_queue hand out exactly what each kind of role needs
+-- privileges: a role without a right on a queue gets 42501;
+-- grant_producer / grant_consumer / grant_admin / revoke_queue hand out
+-- exactly the rights of each kind of role, as privileges on q_<name>
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY default
@@ -88,15 +88,33 @@ SET ROLE regress_pgq_consumer;
 SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n IN (3, 5) ORDER BY n;
 RESET ROLE;
 
--- PUBLIC, in any letter case
+-- PUBLIC is the lower-case word public only; a role called "PUBLIC" or
+-- "Public" is that role (0.3.0 took either for PUBLIC)
+CREATE ROLE "PUBLIC";
+CREATE ROLE "Public";
+SELECT pgq.grant_producer('pv', 'PUBLIC');
+SELECT pgq.grant_producer('pv', 'Public');
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
+SET ROLE "PUBLIC";
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
 SELECT pgq.grant_producer('pv', 'public');
 SET ROLE regress_pgq_nobody;
 SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
 RESET ROLE;
+-- revoking from the role "PUBLIC" leaves PUBLIC's grant
 SELECT pgq.revoke_queue('pv', 'PUBLIC');
 SET ROLE regress_pgq_nobody;
 SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
 RESET ROLE;
+SELECT pgq.revoke_queue('pv', 'public');
+SELECT pgq.revoke_queue('pv', 'Public');
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
+DROP ROLE "PUBLIC", "Public";
 
 -- only the queue's owner grants; unknown roles and queues are errors
 SET ROLE regress_pgq_admin;

@@ -2,26 +2,45 @@
 #
 # The versions come from the server (pg_available_extension_versions and
 # pg_extension_update_paths), so the test judges the installed scripts.  Database "upgraded"
-# gets the oldest version, queues with messages in every state (visible, in flight, delayed,
-# archived, deleted, with and without headers; logged and unlogged), and, as queues made before
-# 0.2.0 had, an unlogged msg_id sequence on an unlogged queue, and as queues made before 0.3.0
-# had, a vt index on (vt) alone.  Then ALTER EXTENSION pgq UPDATE
-# TO each next version in turn, up to the default.  Database "fresh" gets CREATE EXTENSION pgq.
+# gets the oldest version, and queues made by that version's own library: it is built from its
+# commit in the repository's history (PgqRelease.pm, as in 035_old_libraries.pl) into this
+# test's temporary directory, and pg_proc.probin of pgq's C functions points at it while the
+# queues are made and used; then probin goes back to '$libdir/pgq' (the installed library, which
+# refuses to work on objects older than its own version), and every later session is a new one.
+# The queues hold messages in every state (visible, in flight, delayed, archived, deleted, with
+# and without headers; logged and unlogged); a pgq.meta row whose tables are gone ("orphan") is
+# added by hand.  Then ALTER EXTENSION pgq UPDATE TO each next version in turn, up to the
+# default.  Database "fresh" gets CREATE EXTENSION pgq.
 #
 # Checked:
+#   - before the update, that the old library made the queues: probin named it; the vt index
+#     it made ((vt) before 0.3.0, (vt, msg_id) since), the dependency on the extension it
+#     recorded in pg_depend (0.1.0) or not, the unlogged queue's msg_id sequence (logged by
+#     every release); pgq.meta has no column owner (before 0.4.0)
+#   - before the update, the installed library refuses to work on the old objects (55000, with
+#     a hint to run ALTER EXTENSION pgq UPDATE): list_queues, metrics, read, send, create_queue,
+#     drop_queue (in a copy of the database)
+#   - every step of the walk succeeds; an update to 0.4.0 or later removes the orphan pgq.meta
+#     row (a walk that does not cross 0.4.0 leaves it).  Its NOTICE is not checked: ALTER
+#     EXTENSION runs the scripts with client_min_messages at least WARNING, so no client sees it
 #   - the extension's objects in both databases are the same: its members, functions
 #     (definition, ACL, volatility, strictness, security, settings), types (attributes in
 #     order), tables (columns, defaults, constraints, indexes, ACLs, persistence), sequences,
 #     comments, pg_extension's config tables and conditions, schema pgq's ACL, initial privileges
 #   - the queues made before the upgrade keep every row, read and archive as before, hand out
 #     ids above the old ones, report the right metrics, still hold DROP EXTENSION back
-#   - the unlogged msg_id sequence is logged after the upgrade
-#   - the old queues' tables have the columns, defaults and indexes of queues made after it
+#   - the msg_id sequences are logged after the upgrade
+#   - the old queues' tables are as create_queue makes a queue after the update: owner (the
+#     extension's owner), ACL, row-level security and policies, persistence, columns, defaults,
+#     indexes, constraints; no pg_depend row ties them to the extension directly; pgq.meta.owner
+#     records the role that made them
 #   - the access functions of 0.2.0 work on the old queues: grant_consumer / grant_producer,
 #     SET ROLE, and 42501 for a role without grants
 #
-# With a single installed version there is nothing to walk: the comparison of the two
-# databases still runs (and says so).
+# With a single installed version there is nothing to walk (and its queues are made by the
+# installed library): the comparison of the two databases still runs (and says so).  The test
+# fails, it does not skip, when the oldest version has no commit in PgqRelease.pm's map or there
+# is no git history to build it from (PGQ_GIT_DIR, else the tree's .git).
 
 use strict;
 use warnings;
@@ -29,6 +48,10 @@ use warnings;
 use File::Basename qw(dirname);
 use File::Spec;
 use List::Util qw(max);
+
+use FindBin;
+use lib $FindBin::Bin;
+use PgqRelease qw(version_cmp);
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -111,20 +134,6 @@ sub sqlstate
 	return ($out, $err);
 }
 
-# compare two version strings numerically, part by part
-sub version_cmp
-{
-	my @a = split /\./, $_[0];
-	my @b = split /\./, $_[1];
-	while (@a || @b)
-	{
-		my ($x, $y) = (shift(@a) // 0, shift(@b) // 0);
-		my $c = ($x =~ /^\d+$/ && $y =~ /^\d+$/) ? $x <=> $y : $x cmp $y;
-		return $c if $c;
-	}
-	return 0;
-}
-
 #
 # The versions, as the server sees them
 #
@@ -172,12 +181,38 @@ else
 	is(scalar @steps, 0, "no update steps with a single version ($default)");
 }
 
-# does the chain start before the version whose upgrade script makes unlogged queues'
-# sequences logged?  Then reproduce what those versions left behind.
-my $before_logged_seq = version_cmp($oldest, '0.2.0') < 0;
+#
+# The oldest version's library, built from its commit
+#
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+my $old_so;    # undef: the oldest version is the default, whose library is the installed one
+if ($oldest ne $default)
+{
+	my $commit = $PgqRelease::commit{$oldest};
+	my $git_dir = PgqRelease::git_dir();
+	my $built = ok(defined $commit,
+		"the oldest installed version $oldest has a commit to build its library from: "
+		  . ($commit // 'none in the map of test/t/PgqRelease.pm (it has '
+			  . join(', ', map { "$_ $PgqRelease::commit{$_}" } PgqRelease::releases())
+			  . "); add $oldest there"));
+	$built &&= ok(defined $git_dir,
+		'the git history to build it from is there: ' . ($git_dir // PgqRelease::no_git_dir()));
+	$built &&= is(PgqRelease::build($tmp, $oldest), '',
+		"the $oldest library is built from commit $commit into $tmp/pgq-$oldest");
+	if (!$built)
+	{
+		diag("cannot build the library of $oldest: its queues cannot be made, nothing to test");
+		done_testing();
+		exit 1;
+	}
+	$old_so = PgqRelease::library($tmp, $oldest);
+	is(PgqRelease::pkglibdir(),
+		$node->safe_psql('postgres', q{SELECT setting FROM pg_config() WHERE name = 'PKGLIBDIR'}),
+		"the library was built with the server's pg_config (" . PgqRelease::pg_config() . ')');
+}
 
 #
-# Database "upgraded": the oldest version, with queues
+# Database "upgraded": the oldest version, with queues its library makes
 #
 $node->safe_psql('postgres', 'CREATE DATABASE upgraded');
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
@@ -185,6 +220,16 @@ $node->safe_psql('upgraded', "CREATE EXTENSION pgq VERSION '$oldest'");
 is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 	$oldest, "upgraded: pgq $oldest installed");
 
+my $pointed;
+if (defined $old_so)
+{
+	$pointed = PgqRelease::use_library($node, 'upgraded', $old_so);
+	is(PgqRelease::c_functions_using($node, 'upgraded', $old_so), "$pointed of $pointed",
+		"upgraded: pg_proc.probin of every C function of pgq names the $oldest library $old_so");
+	cmp_ok($pointed, '>', 20, "upgraded: that is $pointed functions");
+}
+
+# every statement below runs in a new session, which loads the library probin names
 $node->safe_psql('upgraded', q{
 	SELECT pgq.create_queue('orders');
 	SELECT pgq.create_queue('events', unlogged => true);
@@ -209,45 +254,83 @@ $node->safe_psql('upgraded', q{
 	-- clicks (unlogged): 1, 2
 	SELECT pgq.send_batch('clicks', ARRAY['{"c": 1}', '{"c": 2}']::jsonb[]);
 });
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(queue_name || ':' || is_unlogged, ',' ORDER BY queue_name)
+		  FROM pgq.list_queues()}),
+	'clicks:true,events:true,orders:false', "before the update: the $oldest library lists its queues");
 
+# what the old library made
 my $events_seq = $node->safe_psql('upgraded',
 	q{SELECT pg_get_serial_sequence('pgq.q_events', 'msg_id')});
 is($events_seq, 'pgq.q_events_msg_id_seq', 'the msg_id sequence of events is found');
-if ($before_logged_seq)
+is($node->safe_psql('upgraded',
+		"SELECT relpersistence FROM pg_class WHERE oid = '$events_seq'::regclass"),
+	'p', "before the update: the msg_id sequence of the unlogged queue events is logged, as the "
+	  . "$oldest library made it");
+is($node->safe_psql('upgraded',
+		q{SELECT string_agg(pg_get_indexdef(('pgq.q_' || q || '_vt_idx')::regclass), E'\n' ORDER BY q)
+			FROM unnest(ARRAY['clicks', 'events', 'orders']) q}),
+	join("\n", map {
+			"CREATE INDEX q_${_}_vt_idx ON pgq.q_$_ USING btree "
+			  . (version_cmp($oldest, '0.3.0') < 0 ? '(vt)' : '(vt, msg_id)')
+		} qw(clicks events orders)),
+	"before the update: the vt indexes are the ones the $oldest library made");
+
+# the rows of pg_depend that tie a queue table to the extension directly
+my $extension_deps = PgqRelease::extension_deps_sql();
+my $ties = version_cmp($oldest, '0.2.0') < 0;
+is($node->safe_psql('upgraded', $extension_deps),
+	$ties ? join(',', sort map { ("a_$_:n", "q_$_:n") } qw(clicks events orders)) : '',
+	'before the update: '
+	  . ($ties
+		? "each queue table depends on the extension in pg_depend, as the $oldest library recorded"
+		: 'no queue table depends on the extension in pg_depend'));
+if (version_cmp($oldest, '0.4.0') < 0)
 {
-	# queues made unlogged before 0.2.0 had an unlogged msg_id sequence
-	$node->safe_psql('upgraded', "ALTER SEQUENCE $events_seq SET UNLOGGED");
-	is($node->safe_psql('upgraded',
-			"SELECT relpersistence FROM pg_class WHERE oid = '$events_seq'::regclass"),
-		'u', "before the update: the msg_id sequence of events is unlogged, as $oldest left it");
+	is($node->safe_psql('upgraded', q{
+			SELECT count(*) FROM pg_attribute
+			 WHERE attrelid = 'pgq.meta'::regclass AND attname = 'owner' AND NOT attisdropped}),
+		0, "before the update: pgq.meta of $oldest has no column owner");
 }
 
-if (version_cmp($oldest, '0.3.0') < 0)
+# back to the installed library
+if (defined $old_so)
 {
-	# queues made before 0.3.0 had their vt index on (vt) alone
-	$node->safe_psql('upgraded', q{
-		DROP INDEX pgq.q_orders_vt_idx, pgq.q_events_vt_idx, pgq.q_clicks_vt_idx;
-		CREATE INDEX q_orders_vt_idx ON pgq.q_orders (vt);
-		CREATE INDEX q_events_vt_idx ON pgq.q_events (vt);
-		CREATE INDEX q_clicks_vt_idx ON pgq.q_clicks (vt);
-	});
-	is($node->safe_psql('upgraded',
-			q{SELECT pg_get_indexdef('pgq.q_orders_vt_idx'::regclass)}),
-		'CREATE INDEX q_orders_vt_idx ON pgq.q_orders USING btree (vt)',
-		"before the update: the vt index of orders is on (vt), as $oldest left it");
+	PgqRelease::use_installed_library($node, 'upgraded', $old_so);
+	is(PgqRelease::c_functions_using($node, 'upgraded', '$libdir/pgq'), "$pointed of $pointed",
+		'upgraded: probin names the installed library again');
 }
 
-# a pgq.meta row whose table was dropped by hand must not stop the update
-$node->safe_psql('upgraded',
-	q{INSERT INTO pgq.meta (queue_name, is_unlogged) VALUES ('orphan', false)});
+# the installed library refuses to work on the objects of a version older than 0.4.0 until the
+# update; tried in a copy of the database, so that nothing it might do touches "upgraded"
+if (version_cmp($oldest, '0.4.0') < 0 && version_cmp($default, '0.4.0') >= 0)
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE not_updated TEMPLATE upgraded');
+	for my $call (q{pgq.list_queues()}, q{pgq.metrics('orders')}, q{pgq.read('orders', 0, 1)},
+		q{pgq.send('orders', '{"refused": true}')}, q{pgq.create_queue('refused')},
+		q{pgq.drop_queue('clicks')})
+	{
+		my ($out, $err) = sqlstate('not_updated', "SELECT * FROM $call;");
+		my @lines = split /\n/, $out;
+		is(($lines[-1] // '-')
+			  . ($err =~ /HINT:\s+Run ALTER EXTENSION pgq UPDATE/ ? ' with' : ' without')
+			  . ' the hint',
+			'55000 with the hint',
+			"before the update, the installed library refuses $call on the objects of $oldest "
+			  . '(55000, hint: Run ALTER EXTENSION pgq UPDATE)');
+	}
+	$node->safe_psql('postgres', 'DROP DATABASE not_updated');
+}
 
-# every row of every queue table, pgq.meta and the sequences, as text
+# every row of every queue table, pgq.meta (the columns of every version) and the sequences,
+# as text
 sub queue_state
 {
 	my ($db) = @_;
 	return $node->safe_psql($db, q{
 		SET TimeZone = 'UTC';
-		SELECT 'meta ' || m::text FROM pgq.meta m ORDER BY queue_name;
+		SELECT concat_ws(' ', 'meta', queue_name, is_unlogged, created_at)
+		  FROM pgq.meta ORDER BY queue_name;
 		SELECT 'q_orders ' || t::text FROM pgq.q_orders t ORDER BY msg_id;
 		SELECT 'a_orders ' || t::text FROM pgq.a_orders t ORDER BY msg_id;
 		SELECT 'q_events ' || t::text FROM pgq.q_events t ORDER BY msg_id;
@@ -262,12 +345,23 @@ sub queue_state
 my $state_before = queue_state('upgraded');
 is(scalar(() = $state_before =~ /^q_orders /mg), 7, 'before the update: 7 messages in orders');
 
+# a pgq.meta row whose table was dropped by hand must not stop the update
+$node->safe_psql('upgraded',
+	q{INSERT INTO pgq.meta (queue_name, is_unlogged) VALUES ('orphan', false)});
+my $orphan = q{SELECT count(*) FROM pgq.meta WHERE queue_name = 'orphan'};
+is($node->safe_psql('upgraded', $orphan), 1,
+	'before the update: pgq.meta has a row "orphan", whose tables do not exist');
+
 #
 # Walk the chain
 #
 for my $to (@steps)
 {
-	$node->safe_psql('upgraded', "ALTER EXTENSION pgq UPDATE TO '$to'");
+	my ($out, $err) = ('', '');
+	my $ret = $node->psql('upgraded', "ALTER EXTENSION pgq UPDATE TO '$to'",
+		stdout => \$out, stderr => \$err, on_error_stop => 1);
+	is($ret, 0, "upgraded: ALTER EXTENSION pgq UPDATE TO '$to' succeeds")
+	  or diag("its stderr:\n$err");
 	is($node->safe_psql('upgraded',
 			q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 		$to, "upgraded: ALTER EXTENSION pgq UPDATE TO '$to' gives extversion $to");
@@ -278,12 +372,21 @@ is($node->safe_psql('fresh', q{SELECT extversion FROM pg_extension WHERE extname
 is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 	$default, "upgraded: at the default version $default after the walk");
 
+# 0.4.0's update rebuilds every queue, and removes a pgq.meta row whose tables are gone
+if (version_cmp($oldest, '0.4.0') < 0 && version_cmp($default, '0.4.0') >= 0)
+{
+	is($node->safe_psql('upgraded', $orphan), 0,
+		'the walk went through with a pgq.meta row whose tables are gone, and removed it');
+}
+else
+{
+	is($node->safe_psql('upgraded',
+			q{DELETE FROM pgq.meta WHERE queue_name = 'orphan' RETURNING queue_name}),
+		'orphan', 'the walk went through with a pgq.meta row whose table is gone, and left it');
+}
 same_text(queue_state('upgraded'), $state_before,
 	'the update leaves every queue row, pgq.meta and the sequences as they were',
 	'- after, + before');
-is($node->safe_psql('upgraded',
-		q{DELETE FROM pgq.meta WHERE queue_name = 'orphan' RETURNING queue_name}),
-	'orphan', 'the walk went through with a pgq.meta row whose table is gone');
 
 #
 # The catalogs: each kind of object the extension owns, rendered one way in both databases
@@ -466,8 +569,9 @@ is($node->safe_psql('upgraded',
 			FROM pg_class WHERE relname IN ('q_orders', 'q_events', 'q_clicks')}),
 	'q_clicks=u,q_events=u,q_orders=p', 'after the update: the queue tables keep their persistence');
 
-# the old queues' tables are shaped as create_queue shapes a queue today: the same columns,
-# defaults and indexes as queues of the same names made after the update in "fresh"
+# the old queues' tables are made as create_queue makes a queue today: the same owner, ACL,
+# row-level security, policies, persistence, columns, defaults, indexes and constraints as
+# queues of the same names made after the update in "fresh"
 $node->safe_psql('fresh', q{
 	SELECT pgq.create_queue('orders');
 	SELECT pgq.create_queue('events', unlogged => true);
@@ -475,6 +579,22 @@ $node->safe_psql('fresh', q{
 });
 my $queue_shape = q{
 	SELECT l FROM (SELECT c.relname || ' ' || line FROM pg_class c, LATERAL (
+		SELECT format('table owner=%s acl=%s persistence=%s rls=%s force_rls=%s', c.relowner::regrole,
+					  coalesce(c.relacl::text, '-'), c.relpersistence, c.relrowsecurity,
+					  c.relforcerowsecurity)
+		UNION ALL
+		SELECT format('policy %s cmd=%s permissive=%s roles=%s using=%s check=%s', po.polname,
+					  po.polcmd, po.polpermissive,
+					  (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END, ','
+										 ORDER BY 1)
+						 FROM unnest(po.polroles) r),
+					  coalesce(pg_get_expr(po.polqual, po.polrelid), '-'),
+					  coalesce(pg_get_expr(po.polwithcheck, po.polrelid), '-'))
+		  FROM pg_policy po WHERE po.polrelid = c.oid
+		UNION ALL
+		SELECT 'trigger ' || pg_get_triggerdef(tg.oid) FROM pg_trigger tg
+		 WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal
+		UNION ALL
 		SELECT format('column %s %s notnull=%s identity=%s default=%s', a.attname,
 					  format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
 					  coalesce(pg_get_expr(d.adbin, d.adrelid), '-'))
@@ -490,9 +610,31 @@ my $queue_shape = q{
 my $fresh_shape = $node->safe_psql('fresh', $queue_shape);
 like($fresh_shape, qr/^q_orders index CREATE INDEX q_orders_vt_idx ON pgq\.q_orders USING btree \(vt, msg_id\)$/m,
 	'a queue made now has its vt index on (vt, msg_id)');
+like($fresh_shape, qr/^q_orders table owner=\S+ acl=\S+ persistence=p rls=t /m,
+	'a queue made now has row-level security on its table (the rendering shows it)');
 same_text($node->safe_psql('upgraded', $queue_shape), $fresh_shape,
-	'after the update, the old queues have the columns, defaults and indexes of new ones',
+	'after the update, the old queues have the owner, ACL, row-level security, policies, '
+	  . 'columns, defaults and indexes of new ones',
 	'- upgraded, + fresh');
+
+# whose the old queues are now
+my $extowner = $node->safe_psql('upgraded',
+	q{SELECT extowner::regrole FROM pg_extension WHERE extname = 'pgq'});
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(relname || '=' || relowner::regrole::text, ',' ORDER BY relname)
+		  FROM pg_class
+		 WHERE relnamespace = 'pgq'::regnamespace AND relkind = 'r' AND relname ~ '^[qa]_'}),
+	join(',', sort map { ("a_$_=$extowner", "q_$_=$extowner") } qw(clicks events orders)),
+	"after the update: every queue table belongs to the extension's owner ($extowner)");
+is($node->safe_psql('upgraded', q{
+		SELECT string_agg(queue_name || '=' || coalesce(owner::regrole::text, '-'), ','
+						  ORDER BY queue_name)
+		  FROM pgq.meta}),
+	join(',', map { "$_=$extowner" } qw(clicks events orders)),
+	"after the update: pgq.meta.owner records the role that made each old queue ($extowner)");
+is($node->safe_psql('upgraded', $extension_deps), '',
+	'after the update: no pg_depend row ties a queue table to the extension (neither a '
+	  . 'dependency nor membership)');
 
 is($node->safe_psql('upgraded',
 		q{SELECT string_agg(queue_name || ':' || is_unlogged, ',') FROM pgq.list_queues()}),
@@ -530,7 +672,7 @@ is($node->safe_psql('upgraded', q{
 						  ',' ORDER BY msg_id)
 		  FROM pgq.read('events', 30, 10)}),
 	'3:1:{"e": 3}:{"k": "v3"},4:1:{"e": 4}:{"k": "v4"}',
-	'read(events) (the hand-unlogged sequence) returns its visible messages with headers');
+	'read(events) (an unlogged queue) returns its visible messages with headers');
 is($node->safe_psql('upgraded', q{SELECT pgq.send('events', '{"e": 5}')}), 5,
 	'send to events continues at 5');
 is($node->safe_psql('upgraded', q{SELECT pgq.archive('events', ARRAY[3, 4]::bigint[])}),

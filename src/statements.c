@@ -1,0 +1,297 @@
+/*-------------------------------------------------------------------------
+ *
+ * statements.c
+ *		The catalogue of the statements pgq runs on a queue's tables: for
+ *		each, its SQL text, its parameters and the row it returns.
+ *
+ * {q} in a statement's text stands for the quoted name of the queue's
+ * message table q_<name>, {a} for its archive a_<name>.  Values are always
+ * parameters.  Every operator and function is schema-qualified, so nothing
+ * is resolved through search_path.
+ *
+ * The result columns and SPI result code listed here are what execute.c holds every executed
+ * plan to before a row reaches the caller: a queue table whose shape was
+ * changed by hand gives an error (42804), never wrong data or a crash.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgq.h"
+
+/* the columns of pgq.message_record, as a select list over alias m */
+#define MSG_COLUMNS \
+	"m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers"
+#define MSG_TYPES \
+	{INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID}
+
+/*
+ * The ids read and pop hand out: visible ($1 = now), the one visible
+ * longest first (vt, then msg_id), at most $2 of them, locked, skipping rows
+ * other consumers hold.  Collected into an array so that the outer UPDATE or
+ * DELETE finds its rows through the primary key whatever the generic plan
+ * guesses about $2.
+ *
+ * The order is the one of the q_<name>_vt_idx index, (vt, msg_id): the scan
+ * starts at the oldest vt and stops after $2 rows it could lock, so messages
+ * in flight (vt in the future) are never visited, however many there are.
+ */
+#define VISIBLE_IDS \
+	"ARRAY(SELECT msg_id FROM pgq.{q}" \
+	" WHERE vt OPERATOR(pg_catalog.<=) $1" \
+	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+
+const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
+	[PGQ_STMT_SEND] = {
+		"send",
+		/* $1 vt, $2 message, $3 headers */
+		"INSERT INTO pgq.{q} (vt, message, headers)"
+		" VALUES ($1, $2, $3) RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBOID, JSONBOID},
+		1, {INT8OID},
+		SPI_OK_INSERT_RETURNING
+	},
+	[PGQ_STMT_SEND_BATCH] = {
+		"send_batch",
+		/* $1 vt, $2 messages, $3 headers (NULL: none) */
+		"INSERT INTO pgq.{q} (vt, message, headers)"
+		" SELECT $1, b.message, b.headers"
+		" FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
+		"  AS b(message, headers)"
+		" RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBARRAYOID, JSONBARRAYOID},
+		1, {INT8OID},
+		SPI_OK_INSERT_RETURNING
+	},
+	[PGQ_STMT_READ] = {
+		"read",
+
+		/*
+		 * $1 now, $2 qty, $3 new vt.  A read with vt 0 ($3 = $1) leaves vt
+		 * as it is: the message stays visible and keeps its place.
+		 */
+		"WITH u AS (UPDATE pgq.{q} m SET vt ="
+		"  CASE WHEN $3 OPERATOR(pg_catalog.>) $1 THEN $3 ELSE m.vt END,"
+		"  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1,"
+		"  last_read_at = $1"
+		"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
+		"  RETURNING " MSG_COLUMNS ")"
+		" SELECT * FROM u ORDER BY msg_id",
+		3, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID},
+		7, MSG_TYPES,
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_POP] = {
+		"pop",
+		/* $1 now, $2 qty */
+		"WITH d AS (DELETE FROM pgq.{q} m"
+		"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
+		"  RETURNING " MSG_COLUMNS ")"
+		" SELECT * FROM d ORDER BY msg_id",
+		2, {TIMESTAMPTZOID, INT8OID},
+		7, MSG_TYPES,
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_SET_VT] = {
+		"set_vt",
+		/* $1 msg_id, $2 new vt */
+		"UPDATE pgq.{q} m SET vt = $2"
+		" WHERE m.msg_id OPERATOR(pg_catalog.=) $1"
+		" RETURNING " MSG_COLUMNS,
+		2, {INT8OID, TIMESTAMPTZOID},
+		7, MSG_TYPES,
+		SPI_OK_UPDATE_RETURNING
+	},
+	[PGQ_STMT_DELETE] = {
+		"delete",
+		/* $1 msg_id */
+		"DELETE FROM pgq.{q} WHERE msg_id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID},
+		0, {InvalidOid},
+		SPI_OK_DELETE
+	},
+	[PGQ_STMT_DELETE_BATCH] = {
+		"delete",
+		/* $1 msg_ids */
+		"WITH d AS (DELETE FROM pgq.{q}"
+		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+		"  RETURNING msg_id)"
+		" SELECT msg_id FROM d ORDER BY msg_id",
+		1, {INT8ARRAYOID},
+		1, {INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_ARCHIVE] = {
+		"archive",
+		/* $1 msg_id */
+		"WITH m AS (DELETE FROM pgq.{q}"
+		"  WHERE msg_id OPERATOR(pg_catalog.=) $1"
+		"  RETURNING *)"
+		" INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
+		"  last_read_at, vt, message, headers)"
+		" SELECT " MSG_COLUMNS " FROM m",
+		1, {INT8OID},
+		0, {InvalidOid},
+		SPI_OK_INSERT
+	},
+	[PGQ_STMT_ARCHIVE_BATCH] = {
+		"archive",
+		/* $1 msg_ids */
+		"WITH m AS (DELETE FROM pgq.{q}"
+		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+		"  RETURNING *),"
+		" i AS (INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
+		"  last_read_at, vt, message, headers)"
+		"  SELECT " MSG_COLUMNS " FROM m RETURNING msg_id)"
+		" SELECT msg_id FROM i ORDER BY msg_id",
+		1, {INT8ARRAYOID},
+		1, {INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_PURGE] = {
+		"purge_queue",
+
+		/*
+		 * Lock the rows in msg_id order, as delete and archive of several
+		 * messages do, so that two purges, or a purge and such a delete,
+		 * cannot lock them in opposite orders and deadlock.  (read and pop
+		 * lock in (vt, msg_id) order but never wait: SKIP LOCKED.)
+		 */
+		"DELETE FROM pgq.{q}"
+		" WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT msg_id FROM pgq.{q} ORDER BY msg_id FOR UPDATE))",
+		0, {InvalidOid},
+		0, {InvalidOid},
+		SPI_OK_DELETE
+	},
+	[PGQ_STMT_METRICS] = {
+		"metrics",
+
+		/*
+		 * $1 now, $2 how many rows to count at most (NULL: all).  A plain
+		 * scan that stops after $2 rows.  The sequence's last value is read
+		 * from the sequence itself, not with pg_sequence_last_value(), which
+		 * would keep it locked until the end of the caller's transaction.
+		 */
+		"SELECT pg_catalog.count(*),"
+		" pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) $1),"
+		" pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at),"
+		" (SELECT CASE WHEN l.is_called THEN l.last_value END FROM {seq} l)"
+		" FROM (SELECT vt, enqueued_at FROM pgq.{q} LIMIT $2) s",
+		2, {TIMESTAMPTZOID, INT8OID},
+		5, {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_METRICS_ENDS] = {
+		"metrics",
+
+		/*
+		 * $1 the queue table.  The enqueued_at of the newest and of the
+		 * oldest message by msg_id (two probes of the primary key), the
+		 * statistics system's count of live rows, the planner's estimate
+		 * (reltuples per page times the pages there are now), and the number
+		 * of pages there are now.
+		 */
+		"SELECT (SELECT enqueued_at FROM pgq.{q}"
+		"   ORDER BY msg_id DESC LIMIT 1),"
+		" (SELECT enqueued_at FROM pgq.{q} ORDER BY msg_id LIMIT 1),"
+		" pg_catalog.pg_stat_get_live_tuples($1),"
+		" (SELECT CASE WHEN c.relpages OPERATOR(pg_catalog.>) 0"
+		"   AND c.reltuples OPERATOR(pg_catalog.>=) 0"
+		"  THEN (c.reltuples OPERATOR(pg_catalog./) c.relpages"
+		"   OPERATOR(pg_catalog.*) (pg_catalog.pg_relation_size(c.oid)"
+		"   OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8))"
+		"   ::pg_catalog.int8 END"
+		"  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1),"
+		" pg_catalog.pg_relation_size($1::pg_catalog.regclass)"
+		"  OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8",
+		1, {OIDOID},
+		5, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_METRICS_INVISIBLE] = {
+		"metrics",
+		/* $1 now, $2 limit: messages in flight or delayed, from the vt index's far end */
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.{q}"
+		" WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt DESC LIMIT $2) s",
+		2, {TIMESTAMPTZOID, INT8OID},
+		1, {INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_METRICS_VISIBLE] = {
+		"metrics",
+		/* $1 now, $2 limit: visible messages, from the vt index's start */
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.{q}"
+		" WHERE vt OPERATOR(pg_catalog.<=) $1 ORDER BY vt LIMIT $2) s",
+		2, {TIMESTAMPTZOID, INT8OID},
+		1, {INT8OID},
+		SPI_OK_SELECT
+	},
+	[PGQ_STMT_METRICS_SAMPLE] = {
+		"metrics",
+		/* $1 now, $2 percent of the table's pages to sample */
+		"SELECT pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
+		" pg_catalog.count(*) FROM pgq.{q} TABLESAMPLE SYSTEM ($2)",
+		2, {TIMESTAMPTZOID, FLOAT4OID},
+		2, {INT8OID, INT8OID},
+		SPI_OK_SELECT
+	},
+};
+
+/* buf += text with every token replaced by its value */
+static void
+append_replaced(StringInfo buf, const char *text, int ntokens,
+				const char *const *tokens, const char *const *values)
+{
+	while (*text != '\0')
+	{
+		int			i;
+
+		for (i = 0; i < ntokens; i++)
+		{
+			size_t		len = strlen(tokens[i]);
+
+			if (strncmp(text, tokens[i], len) == 0)
+			{
+				appendStringInfoString(buf, values[i]);
+				text += len;
+				break;
+			}
+		}
+		if (i == ntokens)
+			appendStringInfoChar(buf, *text++);
+	}
+}
+
+/*
+ * The text of statement stmt for the queue, in the current memory context.
+ */
+char *
+pgq_stmt_sql(const PgqQueue *queue, PgqStmt stmt)
+{
+	static const char *const tokens[] = {"{q}", "{a}", "{seq}"};
+	const char *values[3];
+	const char *sql = pgq_stmts[stmt].sql;
+	StringInfoData buf;
+
+	Assert(stmt >= 0 && stmt < PGQ_NUM_STMTS);
+	values[0] = quote_identifier(psprintf("q_%s", queue->name));
+	values[1] = quote_identifier(psprintf("a_%s", queue->name));
+	values[2] = NULL;
+	if (strstr(sql, "{seq}") != NULL)
+	{
+		Oid			seqid = pgq_msg_id_sequence(queue->relid);
+
+		values[2] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+											   get_rel_name(seqid));
+	}
+
+	initStringInfo(&buf);
+	append_replaced(&buf, sql, lengthof(tokens), tokens, values);
+	return buf.data;
+}
