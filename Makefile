@@ -13,6 +13,7 @@ OBJS = \
 	src/delete.o \
 	src/metrics.o \
 	src/grant.o \
+	src/schema.o \
 	src/upgrade.o
 
 DATA = $(wildcard sql/pgq--*.sql)
@@ -38,3 +39,6 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every source file includes the shared header
+$(OBJS): src/pgq.h

@@ -32,31 +32,10 @@ $$;
 ALTER TABLE pgq.meta ADD COLUMN owner regrole;
 
 --
--- Rebuild every queue as 0.4.0's create_queue makes it, rows, ids and
--- rights included (see pgq_adopt_queue in src/upgrade.c).  The old tables,
--- which their creators could have altered, are moved to a scratch schema
--- first and dropped with it at the end; a table whose columns were changed
--- stops the update with an error naming it.  Time: about that of copying
--- the rows.
---
-CREATE SCHEMA pgq_update_0_4_0;
-
-CREATE FUNCTION pgq.adopt_queue(queue_name text, scratch_schema text)
-RETURNS void
-AS 'MODULE_PATHNAME', 'pgq_adopt_queue'
-LANGUAGE C VOLATILE STRICT;
-
-SELECT pgq.adopt_queue(m.queue_name, 'pgq_update_0_4_0')
-  FROM pgq.meta m
- ORDER BY m.queue_name;
-
-DROP FUNCTION pgq.adopt_queue(text, text);
-DROP SCHEMA pgq_update_0_4_0 CASCADE;
-
---
--- Creators: the roles that could create tables in schema pgq may now
--- execute create_queue instead; nobody but the schema's owner keeps CREATE
--- on it, nor any right to write pgq.meta.
+-- Creators, first of all: the roles that could create tables in schema
+-- pgq may now execute create_queue instead; nobody but the schema's owner
+-- keeps CREATE on it, nor any right to write pgq.meta (column rights
+-- included).
 --
 REVOKE EXECUTE ON FUNCTION pgq.create_queue(text, boolean) FROM PUBLIC;
 
@@ -97,45 +76,70 @@ BEGIN
                                       r.grantee::pg_catalog.regrole);
         END IF;
     END LOOP;
+
+    FOR r IN
+        SELECT t.attname, a.grantee
+          FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a
+         WHERE t.attrelid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL (%I) ON pgq.meta FROM %s', r.attname,
+                                  CASE WHEN r.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                       ELSE r.grantee::pg_catalog.regrole::pg_catalog.text END);
+    END LOOP;
 END
 $$;
 
 --
--- Whatever else roles made in schema pgq while they could (functions,
--- operators, types, tables) stays, but pgq never uses it: every name in
--- pgq's scripts and statements is qualified.  Say what there is.
+-- Before anything runs on the queues: nothing in schema pgq may belong to
+-- anyone but its owner, apart from the queue tables made before 0.4.0 and
+-- their indexes and sequences, nor may pgq.meta carry triggers, rules or
+-- policies.  Functions, operators or types another role made here while
+-- it could would otherwise answer pgq's own calls (an unknown literal can
+-- prefer an overload planted beside pgq's).  The update stops, listing
+-- them: drop or move them, then run the update again.
 --
+CREATE FUNCTION pgq.check_schema(old_queues boolean)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_check_schema_sql'
+LANGUAGE C VOLATILE STRICT;
+
+SELECT pgq.check_schema(true);
+
+--
+-- Rebuild every queue as 0.4.0's create_queue makes it, rows, ids and
+-- rights included (see pgq_adopt_queue in src/upgrade.c).  The old tables,
+-- which their creators could have altered, are moved to a scratch schema
+-- of a name nobody can have taken first, read as their creator, and
+-- dropped; an object of another role built on one of them (a view, a
+-- child table) stops the update, listed.  A table whose columns were
+-- changed stops it too.  Time: about that of copying the rows.
+--
+CREATE FUNCTION pgq.adopt_queue(queue_name text, scratch_schema text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_adopt_queue'
+LANGUAGE C VOLATILE STRICT;
+
 DO $$
 DECLARE
-    r record;
+    scratch text := pg_catalog.concat('pgq_update_',
+                        pg_catalog.md5(pg_catalog.concat(pg_catalog.clock_timestamp(),
+                                                         pg_catalog.random())));
+    q text;
 BEGIN
-    FOR r IN
-        SELECT pg_catalog.pg_describe_object(o.classid, o.objid, 0) AS what,
-               o.owner::pg_catalog.regrole AS who
-          FROM (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
-                       c.relowner AS owner, c.relnamespace AS nsp
-                  FROM pg_catalog.pg_class c
-                UNION ALL
-                SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.proowner, p.pronamespace
-                  FROM pg_catalog.pg_proc p
-                UNION ALL
-                SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, o.oprowner, o.oprnamespace
-                  FROM pg_catalog.pg_operator o
-                UNION ALL
-                SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typowner, t.typnamespace
-                  FROM pg_catalog.pg_type t
-                 WHERE t.typrelid OPERATOR(pg_catalog.=) 0
-                   AND t.typcategory OPERATOR(pg_catalog.<>) 'A') o
-          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.nsp
-         WHERE n.nspname OPERATOR(pg_catalog.=) 'pgq'
-           AND o.owner OPERATOR(pg_catalog.<>) n.nspowner
-         ORDER BY 1
+    EXECUTE pg_catalog.format('CREATE SCHEMA %I', scratch);
+    FOR q IN SELECT m.queue_name FROM pgq.meta m ORDER BY m.queue_name
     LOOP
-        RAISE WARNING '% in schema pgq belongs to %, not to the owner of pgq', r.what, r.who
-            USING HINT = 'pgq does not use it. Review it, and drop it if nobody needs it.';
+        PERFORM pgq.adopt_queue(q, scratch);
     END LOOP;
+    EXECUTE pg_catalog.format('DROP SCHEMA %I', scratch);
 END
 $$;
+
+DROP FUNCTION pgq.adopt_queue(text, text);
+
+-- and now nothing at all may be left that pgq cannot trust
+SELECT pgq.check_schema(false);
+DROP FUNCTION pgq.check_schema(boolean);
 
 --
 -- A queue table dropped by hand takes its pgq.meta row with it.

@@ -260,3 +260,17 @@ LANGUAGE C;
 
 CREATE EVENT TRIGGER pgq_forget_dropped_queues ON sql_drop
     EXECUTE FUNCTION pgq.forget_dropped_queues();
+
+--
+-- Nothing in schema pgq belongs to anyone but its owner, nobody else may
+-- create in it or write pgq.meta (a schema pgq made before CREATE EXTENSION
+-- may hold such things): checked once here, and by pgq's functions again
+-- whenever the schema or pgq.meta changes.
+--
+CREATE FUNCTION pgq.check_schema(old_queues boolean)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_check_schema_sql'
+LANGUAGE C VOLATILE STRICT;
+
+SELECT pgq.check_schema(false);
+DROP FUNCTION pgq.check_schema(boolean);

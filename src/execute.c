@@ -32,6 +32,7 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "commands/extension.h"
 #include "executor/tstoreReceiver.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -88,7 +89,8 @@ forget_meta(Datum arg pg_attribute_unused(), Oid relid)
  * role that created the extension (the install script refuses a schema
  * pgq that someone else made).  Finding it the first time, and after any
  * change to schema pgq or pgq.meta, also checks that the extension's
- * objects are of this library's version (pgq_check_extension_updated).
+ * objects are of this library's version (pgq_check_extension_updated) and
+ * that the schema holds nothing pgq cannot trust (pgq_check_schema).
  */
 Oid
 pgq_tables_owner(void)
@@ -97,6 +99,9 @@ pgq_tables_owner(void)
 	{
 		Oid			nsp = get_namespace_oid(PGQ_SCHEMA, false);
 		HeapTuple	tup;
+		Oid			owner;
+		Oid			save_userid;
+		int			save_sec_context;
 
 		if (!owner_callback_registered)
 		{
@@ -104,12 +109,30 @@ pgq_tables_owner(void)
 			CacheRegisterRelcacheCallback(forget_meta, (Datum) 0);
 			owner_callback_registered = true;
 		}
+
 		meta_relid = pgq_check_extension_updated();
 		tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "pgq: cache lookup failed for schema %u", nsp);
-		tables_owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 		ReleaseSysCache(tup);
+
+		/*
+		 * Inside pgq's own install or update script, which checks the
+		 * schema itself when it is ready to, take the owner as it is and
+		 * keep nothing.
+		 */
+		if (creating_extension)
+			return owner;
+
+		/* and nothing in the schema belongs to anyone else (schema.c) */
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		SetUserIdAndSecContext(owner, save_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		pgq_check_schema(false);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		tables_owner = owner;
 	}
 	return tables_owner;
 }
@@ -139,6 +162,15 @@ pgq_spi_finish(void)
 void
 pgq_begin(PgqExec *exec)
 {
+	/* found (and checked) outside SPI */
+	pgq_begin_as(exec, pgq_tables_owner());
+}
+
+/* pgq_begin, with the tables' owner given (the update script's) */
+void
+pgq_begin_as(PgqExec *exec, Oid owner)
+{
+	exec->owner = owner;
 	pgq_spi_connect();
 	GetUserIdAndSecContext(&exec->save_userid, &exec->save_sec_context);
 	pgq_become_owner(exec);
@@ -156,7 +188,7 @@ pgq_end(PgqExec *exec)
 void
 pgq_become_owner(PgqExec *exec)
 {
-	SetUserIdAndSecContext(pgq_tables_owner(), exec->save_sec_context |
+	SetUserIdAndSecContext(exec->owner, exec->save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 }

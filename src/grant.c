@@ -114,10 +114,25 @@ change_access(FunctionCallInfo fcinfo, PgqAccess access)
 	else
 		role = get_role_oid(rolname, false);
 
-	/* the owner's right, checked before the queue is locked */
-	pgq_check_queue_owner(name, "grant or revoke access to");
+	/*
+	 * The owner's right, checked before the queue is locked, and again
+	 * once it is, as committed now: the queue may have been dropped and
+	 * made again by another role meanwhile.
+	 */
+	pgq_check_queue_owner(name, "grant or revoke access to", false);
 	pgq_lookup_queue(name, AccessShareLock, 0, &queue, false);
-	pgq_check_queue_owner(name, "grant or revoke access to");
+	pgq_check_queue_owner(name, "grant or revoke access to", true);
+
+	/*
+	 * The owner keeps its rights: they are what keeps DROP ROLE from
+	 * dropping a role that owns queues.
+	 */
+	if (access == PGQ_ACCESS_REVOKE && role != ACL_ID_PUBLIC &&
+		role == pgq_queue_owner(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot revoke the rights of the owner of queue \"%s\"", name),
+				 errhint("Drop the queue instead.")));
 
 	pgq_begin(&exec);
 	pgq_change_access(name, role, access);

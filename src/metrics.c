@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "storage/lmgr.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -44,7 +45,7 @@ static void estimate_long_queue(PgqQueue *queue, TimestampTz now, int64 limit,
 								int64 visible_seen, Datum *values, bool *nulls);
 static void queue_metrics(PgqQueue *queue, TimestampTz now,
 						  Datum *values, bool *nulls);
-static bool measure_apart(const char *name, TimestampTz now, AclMode required,
+static bool measure_apart(const char *name, Oid relid, TimestampTz now, AclMode required,
 						  PgqExec *exec, Datum *values, bool *nulls);
 static int32 age_seconds(TimestampTz now, Datum then);
 
@@ -302,7 +303,7 @@ pgq_metrics(PG_FUNCTION_ARGS)
  * checked; values are allocated in the current memory context.
  */
 static bool
-measure_apart(const char *name, TimestampTz now, AclMode required,
+measure_apart(const char *name, Oid relid, TimestampTz now, AclMode required,
 			  PgqExec *exec, Datum *values, bool *nulls)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -315,7 +316,21 @@ measure_apart(const char *name, TimestampTz now, AclMode required,
 	{
 		PgqQueue	queue;
 
-		if (pgq_lookup_queue(name, AccessShareLock, required, &queue, true))
+		if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		{
+			/*
+			 * Someone holds the queue locked (a consumer may LOCK TABLE its
+			 * queue): report it without numbers rather than wait, so that
+			 * one queue cannot stall the scrape of all of them.
+			 */
+			memset(nulls, true, sizeof(bool) * METRICS_NATTS);
+			values[0] = CStringGetTextDatum(name);
+			nulls[0] = false;
+			values[6] = TimestampTzGetDatum(now);
+			nulls[6] = false;
+			found = true;
+		}
+		else if (pgq_lookup_queue(name, AccessShareLock, required, &queue, true))
 		{
 			queue.transient = true;
 			/* as in pgq_begin; the rollback gives the caller back */
@@ -343,7 +358,8 @@ measure_apart(const char *name, TimestampTz now, AclMode required,
  * metrics_all() returns setof pgq.metrics_result, one row per queue in name
  * order: the queues the caller may read (consumers, admins), or all of them
  * for members of pg_monitor.  The others are left out without being
- * locked; so is a queue dropped while this runs.
+ * locked; so is a queue dropped while this runs.  A queue someone holds
+ * locked is not waited for: its row has only its name and scrape_time.
  */
 Datum
 pgq_metrics_all(PG_FUNCTION_ARGS)
@@ -383,7 +399,7 @@ pgq_metrics_all(PG_FUNCTION_ARGS)
 		if (!OidIsValid(relid) || (required != 0 && !pgq_has_privileges(relid, required)))
 			continue;
 
-		found = measure_apart(names[i], now, required, &exec, values, nulls);
+		found = measure_apart(names[i], relid, now, required, &exec, values, nulls);
 		if (found)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -98,6 +98,7 @@ typedef enum PgqAccess
 /* what pgq_begin saved, for pgq_end */
 typedef struct PgqExec
 {
+	Oid			owner;			/* the tables' owner, whom pgq_begin became */
 	Oid			save_userid;
 	int			save_sec_context;
 } PgqExec;
@@ -111,12 +112,16 @@ extern Oid	pgq_queue_table(const char *prefix, const char *name);
 extern bool pgq_has_privileges(Oid relid, AclMode required);
 extern bool pgq_is_monitor(void);
 extern Oid	pgq_check_extension_updated(void);
-extern void pgq_check_queue_owner(const char *name, const char *action);
+extern Oid	pgq_queue_owner(const char *name);
+extern void pgq_check_queue_owner(const char *name, const char *action, bool latest);
 extern Oid	pgq_msg_id_sequence(Oid relid);
 extern void pgq_check_queue_tables(const char *name, Oid relid);
 extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
+
+/* schema.c */
+extern void pgq_check_schema(bool old_queues);
 
 /* statements.c */
 extern const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS];
@@ -132,6 +137,7 @@ extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode gr
 /* execute.c */
 extern Oid	pgq_tables_owner(void);
 extern void pgq_begin(PgqExec *exec);
+extern void pgq_begin_as(PgqExec *exec, Oid owner);
 extern void pgq_end(PgqExec *exec);
 extern void pgq_become_owner(PgqExec *exec);
 extern void pgq_become_caller(PgqExec *exec);

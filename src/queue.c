@@ -45,6 +45,7 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -277,8 +278,10 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
  * whose last field, PGQ_LOCK_CLASS, is one pg_advisory_lock() never uses
  * (it uses 1 and 2), so it cannot collide with users' advisory locks; in
  * pg_locks it shows as locktype "advisory" with objsubid PGQ_LOCK_CLASS.
- * Two names with the same hash merely take turns.  Only a role allowed to
- * create queues, or the owner of the queue, ever takes it.
+ * The key is a 64-bit hash of the name: two names with the same hash
+ * merely take turns, and finding a second name that collides with a given
+ * one would take about 2^64 tries.  Only a role allowed to create queues,
+ * or the owner of the queue, ever takes it.
  */
 #define PGQ_LOCK_CLASS	0x7071
 
@@ -287,9 +290,10 @@ lock_queue_name(const char *name)
 {
 	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
-						 hash_bytes((const unsigned char *) name, strlen(name)),
-						 0, PGQ_LOCK_CLASS);
+	uint64		hash = hash_bytes_extended((const unsigned char *) name, strlen(name), 0);
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (hash >> 32), (uint32) hash,
+						 PGQ_LOCK_CLASS);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 
 	/* see what the transaction we may have waited for committed */
@@ -366,15 +370,23 @@ pgq_check_extension_updated(void)
 	return meta;
 }
 
+/* the owner of queue name as committed now, or InvalidOid if there is none */
+Oid
+pgq_queue_owner(const char *name)
+{
+	return meta_owner(name, true);
+}
+
 /*
  * Raise 42P01 if there is no queue name, 42501 unless the caller has the
  * privileges of its owner (superusers have).  action: "drop", "grant or
- * revoke access to", ...
+ * revoke access to", ...  With latest, as committed now (see meta_owner):
+ * once the queue is locked, the owner of the table that is locked.
  */
 void
-pgq_check_queue_owner(const char *name, const char *action)
+pgq_check_queue_owner(const char *name, const char *action, bool latest)
 {
-	Oid			owner = meta_owner(name, false);
+	Oid			owner = meta_owner(name, latest);
 
 	if (!OidIsValid(owner))
 		ereport(ERROR,
@@ -560,6 +572,23 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 	const char *atab = quote_identifier(psprintf("a_%s", name));
 	const char *clock = clock_default();
 	StringInfoData ddl;
+	int			nestlevel;
+
+	/*
+	 * The tables go where PostgreSQL's defaults put them, not where the
+	 * caller's settings would (the DDL runs as the tables' owner, who may
+	 * create in tablespaces the caller may not); names resolve in
+	 * pg_catalog only.
+	 */
+	nestlevel = NewGUCNestLevel();
+	set_config_option("default_tablespace", "", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("default_table_access_method", "heap", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("default_toast_compression", "pglz", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
 
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
@@ -617,6 +646,8 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 	/* the tables' owner has every privilege already */
 	if (owner != GetUserId())
 		pgq_change_access(name, owner, PGQ_ACCESS_ADMIN);
+
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
@@ -749,11 +780,16 @@ pgq_drop_queue(PG_FUNCTION_ARGS)
 	pgq_begin(&exec);
 	qtab = pgq_queue_table("q_", name);
 	atab = pgq_queue_table("a_", name);
+	/*
+	 * CASCADE: any role may build a view, a function's result or a column
+	 * on a table's row type without a right on the table; such objects must
+	 * not keep the owner from dropping the queue, and go with it.
+	 */
 	if (OidIsValid(qtab))
-		pgq_run_sql(psprintf("DROP TABLE pgq.%s", quote_identifier(get_rel_name(qtab))),
+		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
 					SPI_OK_UTILITY, "dropping the tables", name);
 	if (OidIsValid(atab))
-		pgq_run_sql(psprintf("DROP TABLE pgq.%s", quote_identifier(get_rel_name(atab))),
+		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(atab))),
 					SPI_OK_UTILITY, "dropping the tables", name);
 	delete_meta_row(name);
 	pgq_end(&exec);
@@ -832,6 +868,7 @@ Datum
 pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
 {
 	Oid			nsp;
+	bool		queue_dropped;
 	PgqExec		exec;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -842,6 +879,19 @@ pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
 	/* nothing to do once pgq.meta itself is gone (DROP EXTENSION, DROP SCHEMA) */
 	nsp = get_namespace_oid(PGQ_SCHEMA, true);
 	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("meta", nsp)))
+		PG_RETURN_VOID();
+
+	/* nor when no table of schema pgq went: other roles' drops are theirs */
+	pgq_spi_connect();
+	pgq_run_sql("SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+				" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+				" AND d.objsubid OPERATOR(pg_catalog.=) 0"
+				" AND d.schema_name OPERATOR(pg_catalog.=) 'pgq'"
+				" AND pg_catalog.starts_with(d.object_name, 'q_')",
+				SPI_OK_SELECT, "forgetting dropped queues", "*");
+	queue_dropped = (SPI_processed > 0);
+	pgq_spi_finish();
+	if (!queue_dropped)
 		PG_RETURN_VOID();
 
 	pgq_begin(&exec);

@@ -11,9 +11,10 @@
  * such a table over as it is would make all of that run as the tables' new
  * owner.  So the old tables are moved aside, fresh ones are made, the rows
  * are copied over by their columns (after checking each column is of the
- * type create_queue gives it, so that no cast of the creator's runs), the
- * rights the old tables' privileges gave are granted anew, and the update
- * script drops the old tables with the scratch schema.
+ * type create_queue gives it, so that no cast of the creator's runs) by a
+ * cursor that runs as the old tables' owner (see copy_rows), the rights
+ * the old tables' privileges gave are granted anew, and the old tables
+ * are dropped.
  *
  * The symbol stays in the library for as long as that update script is
  * shipped.
@@ -169,11 +170,96 @@ grant_old_rights(const char *name, Oid old_relid, Oid old_owner)
 }
 
 /*
+ * Copy the rows of old table "scratch"."table" into new table pgq."table".
+ *
+ * The old table still belongs to old_owner, who could have given it index
+ * expressions, statistics or policies that the planner evaluates: so the
+ * rows are read by a cursor opened and fetched as old_owner, in a
+ * security-restricted operation, and inserted as the tables' owner, in
+ * batches, switching between the two.  Only the table itself is read
+ * (ONLY: not the children someone may have made it inherit).  Must be
+ * called between pgq_begin and pgq_end.
+ */
+static void
+copy_rows(PgqExec *exec, Oid old_owner, const char *scratch, const char *table,
+		  bool archive)
+{
+	int			ncols = archive ? lengthof(columns) : lengthof(columns) - 1;
+	StringInfoData select;
+	StringInfoData insert;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	int			i;
+
+	initStringInfo(&select);
+	initStringInfo(&insert);
+	appendStringInfo(&insert, "INSERT INTO pgq.%s (", table);
+	for (i = 0; i < ncols; i++)
+	{
+		appendStringInfo(&select, "%s%s", i > 0 ? ", " : "SELECT ", columns[i]);
+		appendStringInfo(&insert, "%s%s", i > 0 ? ", " : "", columns[i]);
+	}
+	appendStringInfo(&select, " FROM ONLY %s.%s", scratch, table);
+	appendStringInfoString(&insert, archive ? ") VALUES (" : ") OVERRIDING SYSTEM VALUE VALUES (");
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&insert, "%s$%d", i > 0 ? ", " : "", i + 1);
+	appendStringInfoChar(&insert, ')');
+
+	plan = SPI_prepare(insert.data, ncols, (Oid *) types);
+	if (plan == NULL)
+		elog(ERROR, "pgq: preparing the copy into pgq.%s failed: %s",
+			 table, SPI_result_code_string(SPI_result));
+
+	SetUserIdAndSecContext(old_owner, exec->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	portal = SPI_cursor_open_with_args(NULL, select.data, 0, NULL, NULL, NULL, true, 0);
+	for (;;)
+	{
+		SPITupleTable *batch;
+		uint64		n;
+		uint64		r;
+
+		SetUserIdAndSecContext(old_owner, exec->save_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+		SPI_cursor_fetch(portal, true, 1000);
+		batch = SPI_tuptable;
+		n = SPI_processed;
+		pgq_become_owner(exec);
+		if (n == 0)
+			break;
+
+		for (r = 0; r < n; r++)
+		{
+			Datum		values[lengthof(columns)];
+			char		nulls[lengthof(columns)];
+
+			for (i = 0; i < ncols; i++)
+			{
+				bool		isnull;
+
+				values[i] = SPI_getbinval(batch->vals[r], batch->tupdesc, i + 1, &isnull);
+				nulls[i] = isnull ? 'n' : ' ';
+			}
+			if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "pgq: copying a row into pgq.%s failed", table);
+		}
+		SPI_freetuptable(batch);
+	}
+	SetUserIdAndSecContext(old_owner, exec->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	SPI_cursor_close(portal);
+	pgq_become_owner(exec);
+	SPI_freeplan(plan);
+}
+
+/*
  * adopt_queue(queue_name text, scratch_schema text) returns void
  *
  * For the update script only (superuser): rebuild queue queue_name, whose
- * old tables are moved to scratch_schema; see the file header.  A
- * pgq.meta row whose table is gone is deleted.
+ * old tables are moved to scratch_schema, copied, and dropped (RESTRICT:
+ * objects of other roles built on them stop the update, listed, rather
+ * than go silently); see the file header.  A pgq.meta row whose table is
+ * gone is deleted.
  */
 Datum
 pgq_adopt_queue(PG_FUNCTION_ARGS)
@@ -193,6 +279,7 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 	PgqExec		exec;
 	bool		saved_creating;
 	Oid			saved_extension;
+	Oid			tables_owner;
 
 	if (!superuser())
 		ereport(ERROR,
@@ -221,10 +308,15 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 	unlogged = get_rel_persistence(old_q) == RELPERSISTENCE_UNLOGGED;
 	old_seq = getIdentitySequence(old_q, get_attnum(old_q, "msg_id"), true);
 
-	/* out of the way: the indexes and the sequence go along */
+	/*
+	 * Out of the way: the indexes and the sequence go along.  The old owner
+	 * may look into the scratch schema (not create in it), to be read as.
+	 */
 	pgq_run_sql(psprintf("ALTER TABLE pgq.%s SET SCHEMA %s;"
-						 "ALTER TABLE pgq.%s SET SCHEMA %s",
-						 q, s, a, s),
+						 "ALTER TABLE pgq.%s SET SCHEMA %s;"
+						 "GRANT USAGE ON SCHEMA %s TO %s",
+						 q, s, a, s, s,
+						 quote_identifier(GetUserNameFromId(old_owner, false))),
 				SPI_OK_UTILITY, "moving the old tables", name);
 	pgq_spi_finish();
 
@@ -237,21 +329,14 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 	 */
 	saved_creating = creating_extension;
 	saved_extension = CurrentExtensionObject;
+	tables_owner = pgq_tables_owner();	/* as the script's: not checked yet */
 	creating_extension = false;
 	CurrentExtensionObject = InvalidOid;
 
-	pgq_begin(&exec);
+	pgq_begin_as(&exec, tables_owner);
 	pgq_create_queue_tables(name, unlogged, old_owner);
-	pgq_run_sql(psprintf("INSERT INTO pgq.%1$s (msg_id, read_ct, enqueued_at, last_read_at,"
-						 "  vt, message, headers) OVERRIDING SYSTEM VALUE"
-						 " SELECT msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
-						 " FROM %3$s.%1$s;"
-						 "INSERT INTO pgq.%2$s (msg_id, read_ct, enqueued_at, last_read_at,"
-						 "  vt, message, headers, archived_at)"
-						 " SELECT msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers,"
-						 "  archived_at FROM %3$s.%2$s",
-						 q, a, s),
-				SPI_OK_INSERT, "copying the messages", name);
+	copy_rows(&exec, old_owner, s, q, false);
+	copy_rows(&exec, old_owner, s, a, true);
 
 	/* ids go on above every id the queue handed out */
 	argtypes[1] = OIDOID;
@@ -281,6 +366,12 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 
 	creating_extension = saved_creating;
 	CurrentExtensionObject = saved_extension;
+
+	/* the old tables go; what others built on them stops the update */
+	pgq_spi_connect();
+	pgq_run_sql(psprintf("DROP TABLE %s.%s, %s.%s RESTRICT", s, q, s, a),
+				SPI_OK_UTILITY, "dropping the old tables", name);
+	pgq_spi_finish();
 
 	PG_RETURN_VOID();
 }

@@ -106,6 +106,13 @@ SET ROLE regress_tm_admin;
 SELECT * FROM pg_temp.run($$DELETE FROM pgq.a_tm$$);
 RESET ROLE;
 
+-- the owner's own rights cannot be revoked (they keep DROP ROLE from dropping
+-- a role that owns queues); the owner's grants to others can
+SET ROLE regress_tm_creator;
+SELECT * FROM pg_temp.run($$SELECT pgq.revoke_queue('tm', 'regress_tm_creator')$$);
+RESET ROLE;
+SELECT * FROM pg_temp.run($$SELECT pgq.revoke_queue('tm', 'regress_tm_creator')$$);
+
 -- names: another role's queue is an error for everyone, superusers included
 -- (0.3.0: "already exists, skipping", and the deploy used the squatter's queue)
 SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('tm')$$);
@@ -178,6 +185,43 @@ SELECT count(*) AS locks_held
 COMMIT;
 RESET ROLE;
 SELECT count(pgq.drop_queue('tm_many_' || i)) FROM generate_series(1, 30) i;
+
+-- a role without rights can build on a queue's row type (a function's
+-- result, a column), which PostgreSQL allows without a right on the table;
+-- that does not keep the owner from dropping the queue: it goes with it
+SET ROLE regress_tm_creator;
+SELECT pgq.create_queue('tm_rowtype');
+RESET ROLE;
+SET ROLE regress_tm_nobody;
+CREATE FUNCTION pg_temp.hold() RETURNS SETOF pgq.q_tm_rowtype LANGUAGE sql
+AS 'SELECT NULL::pgq.q_tm_rowtype WHERE false';
+CREATE TEMP TABLE hold (x pgq.a_tm_rowtype);
+RESET ROLE;
+SET ROLE regress_tm_creator;
+SET client_min_messages = warning;		-- the NOTICEs name this backend's temp schema
+SELECT pgq.drop_queue('tm_rowtype');
+RESET client_min_messages;
+RESET ROLE;
+SELECT count(*) AS hold_columns FROM pg_attribute
+ WHERE attrelid = 'hold'::regclass AND attnum > 0 AND NOT attisdropped;
+DROP TABLE hold;
+
+-- pgq refuses to work while schema pgq holds something it cannot trust:
+-- another role's right to create in it, or to write pgq.meta (as a dump of
+-- an older version restores); once revoked, it works again
+GRANT CREATE ON SCHEMA pgq TO regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+SELECT * FROM pg_temp.run($$SELECT * FROM pgq.list_queues()$$);
+REVOKE CREATE ON SCHEMA pgq FROM regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+GRANT INSERT (queue_name) ON pgq.meta TO regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+REVOKE INSERT (queue_name) ON pgq.meta FROM regress_tm_nobody;
+CREATE FUNCTION pgq.planted(queue_name text, msg text) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
+ALTER FUNCTION pgq.planted(text, text) OWNER TO regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+DROP FUNCTION pgq.planted(text, text);
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
 
 -- DROP OWNED BY a queue's owner takes its privileges; the queue stays, and
 -- a superuser can drop it and make the name again (0.3.0: an orphan
