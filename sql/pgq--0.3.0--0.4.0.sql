@@ -35,7 +35,7 @@ ALTER TABLE pgq.meta ADD COLUMN owner regrole;
 -- Creators, first of all: the roles that could create tables in schema
 -- pgq may now execute create_queue instead; nobody but the schema's owner
 -- keeps CREATE on it, nor any right to write pgq.meta (column rights
--- included).
+-- included), nor what others were granted through them (CASCADE).
 --
 REVOKE EXECUTE ON FUNCTION pgq.create_queue(text, boolean) FROM PUBLIC;
 
@@ -52,11 +52,11 @@ BEGIN
     LOOP
         IF r.grantee OPERATOR(pg_catalog.=) 0 THEN
             GRANT EXECUTE ON FUNCTION pgq.create_queue(text, boolean) TO PUBLIC;
-            REVOKE CREATE ON SCHEMA pgq FROM PUBLIC;
+            REVOKE CREATE ON SCHEMA pgq FROM PUBLIC CASCADE;
         ELSE
             EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION pgq.create_queue(text, boolean) TO %s',
                                       r.grantee::pg_catalog.regrole);
-            EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA pgq FROM %s',
+            EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA pgq FROM %s CASCADE',
                                       r.grantee::pg_catalog.regrole);
         END IF;
     END LOOP;
@@ -69,10 +69,10 @@ BEGIN
            AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
         IF r.grantee OPERATOR(pg_catalog.=) 0 THEN
-            REVOKE ALL ON pgq.meta FROM PUBLIC;
+            REVOKE ALL ON pgq.meta FROM PUBLIC CASCADE;
             GRANT SELECT ON pgq.meta TO PUBLIC;
         ELSE
-            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON pgq.meta FROM %s',
+            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON pgq.meta FROM %s CASCADE',
                                       r.grantee::pg_catalog.regrole);
         END IF;
     END LOOP;
@@ -82,7 +82,7 @@ BEGIN
           FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a
          WHERE t.attrelid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL (%I) ON pgq.meta FROM %s', r.attname,
+        EXECUTE pg_catalog.format('REVOKE ALL (%I) ON pgq.meta FROM %s CASCADE', r.attname,
                                   CASE WHEN r.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
                                        ELSE r.grantee::pg_catalog.regrole::pg_catalog.text END);
     END LOOP;

@@ -92,13 +92,26 @@ forget_meta(Datum arg pg_attribute_unused(), Oid relid)
  * objects are of this library's version (pgq_check_extension_updated) and
  * that the schema holds nothing pgq cannot trust (pgq_check_schema).
  */
+/* the owner of schema pgq, looked up now, without any check */
+Oid
+pgq_schema_owner(void)
+{
+	Oid			nsp = get_namespace_oid(PGQ_SCHEMA, false);
+	HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "pgq: cache lookup failed for schema %u", nsp);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 Oid
 pgq_tables_owner(void)
 {
 	if (!OidIsValid(tables_owner))
 	{
-		Oid			nsp = get_namespace_oid(PGQ_SCHEMA, false);
-		HeapTuple	tup;
 		Oid			owner;
 		Oid			save_userid;
 		int			save_sec_context;
@@ -111,18 +124,15 @@ pgq_tables_owner(void)
 		}
 
 		meta_relid = pgq_check_extension_updated();
-		tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "pgq: cache lookup failed for schema %u", nsp);
-		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-		ReleaseSysCache(tup);
+		owner = pgq_schema_owner();
 
 		/*
-		 * Inside pgq's own install or update script, which checks the
-		 * schema itself when it is ready to, take the owner as it is and
-		 * keep nothing.
+		 * Inside pgq's own install or update script (not another
+		 * extension's), which checks the schema itself when it is ready
+		 * to, take the owner as it is and keep nothing.
 		 */
-		if (creating_extension)
+		if (creating_extension &&
+			CurrentExtensionObject == get_extension_oid("pgq", true))
 			return owner;
 
 		/* and nothing in the schema belongs to anyone else (schema.c) */

@@ -135,6 +135,7 @@ extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 
 /* execute.c */
+extern Oid	pgq_schema_owner(void);
 extern Oid	pgq_tables_owner(void);
 extern void pgq_begin(PgqExec *exec);
 extern void pgq_begin_as(PgqExec *exec, Oid owner);

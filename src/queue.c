@@ -70,6 +70,7 @@ static bool owns_queue_strictly(Oid owner);
 static void check_name_free(const char *name);
 static const char *clock_default(void);
 static void check_column(Relation rel, const char *name, const char *column, Oid type);
+static void reset_privileges(Oid relid);
 
 /* what the names of a queue's indexes and sequence end in */
 static const char *const reserved_suffixes[] = {
@@ -555,6 +556,43 @@ clock_default(void)
 }
 
 /*
+ * Revoke every privilege on relation relid that anyone but its owner holds
+ * (called as the owner, between pgq_begin and pgq_end).
+ */
+static void
+reset_privileges(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	const char *rel;
+	char	  **grantees;
+	uint64		n;
+	uint64		i;
+
+	values[0] = ObjectIdGetDatum(relid);
+	if (SPI_execute_with_args("SELECT DISTINCT CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0"
+							  "  THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END"
+							  " FROM pg_catalog.pg_class c"
+							  " CROSS JOIN pg_catalog.aclexplode(c.relacl) a"
+							  " LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee"
+							  " WHERE c.oid OPERATOR(pg_catalog.=) $1"
+							  " AND a.grantee OPERATOR(pg_catalog.<>) c.relowner",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: reading the privileges of relation %u failed", relid);
+	n = SPI_processed;
+	grantees = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		grantees[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+	rel = quote_qualified_identifier(PGQ_SCHEMA, get_rel_name(relid));
+	for (i = 0; i < n; i++)
+		pgq_run_sql(psprintf("REVOKE ALL ON %s%s FROM %s",
+							 get_rel_relkind(relid) == RELKIND_SEQUENCE ? "SEQUENCE " : "",
+							 rel, grantees[i]),
+					SPI_OK_UTILITY, "resetting privileges", get_rel_name(relid));
+}
+
+/*
  * Make the tables of queue name, owned by the current user (the owner of
  * schema pgq: call between pgq_begin and pgq_end), and give owner the
  * rights of an admin on them.
@@ -642,6 +680,16 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 							 quote_identifier(get_rel_name(seqid))),
 					SPI_OK_UTILITY, "making the msg_id sequence logged", name);
 	}
+
+	/*
+	 * Default privileges of the tables' owner (ALTER DEFAULT PRIVILEGES,
+	 * perhaps set for other reasons) would have given roles rights on the
+	 * new queue, and on its sequence: take them all back, so that only the
+	 * grant functions give rights.
+	 */
+	reset_privileges(pgq_queue_table("q_", name));
+	reset_privileges(pgq_queue_table("a_", name));
+	reset_privileges(pgq_msg_id_sequence(pgq_queue_table("q_", name)));
 
 	/* the tables' owner has every privilege already */
 	if (owner != GetUserId())
@@ -894,7 +942,12 @@ pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
 	if (!queue_dropped)
 		PG_RETURN_VOID();
 
-	pgq_begin(&exec);
+	/*
+	 * As the schema's owner, without pgq_begin's trust check: removing the
+	 * rows of tables that are gone must work even while the schema holds
+	 * something pgq refuses to work beside (dropping it may be the cure).
+	 */
+	pgq_begin_as(&exec, pgq_schema_owner());
 	pgq_run_sql("DELETE FROM pgq.meta m"
 				" USING pg_catalog.pg_event_trigger_dropped_objects() d"
 				" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"

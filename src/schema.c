@@ -89,7 +89,7 @@ static const char *const check_sql =
 " SELECT pg_catalog.format('%s %s belongs to role %s', i.type, i.identity,"
 "                         o.owner::pg_catalog.regrole)"
 "   FROM objs o, n, pg_catalog.pg_identify_object(o.classid, o.objid, 0) i"
-"  WHERE o.nsp OPERATOR(pg_catalog.=) n.oid"
+"  WHERE o.nsp OPERATOR(pg_catalog.=) n.oid AND i.identity IS NOT NULL"
 "    AND o.owner OPERATOR(pg_catalog.<>) n.nspowner"
 "    AND NOT EXISTS (SELECT 1 FROM ext"
 "                     WHERE ext.classid OPERATOR(pg_catalog.=) o.classid"

@@ -305,6 +305,12 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 	check_old_table(name, old_q, false);
 	check_old_table(name, old_a, true);
 	old_owner = rel_owner(old_q);
+	if (rel_owner(old_a) != old_owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot update queue \"%s\": pgq.a_%s and pgq.q_%s have different owners",
+						name, name, name),
+				 errhint("Give both tables the same owner, or drop the queue, then run ALTER EXTENSION pgq UPDATE again.")));
 	unlogged = get_rel_persistence(old_q) == RELPERSISTENCE_UNLOGGED;
 	old_seq = getIdentitySequence(old_q, get_attnum(old_q, "msg_id"), true);
 

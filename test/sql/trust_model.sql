@@ -223,6 +223,42 @@ SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
 DROP FUNCTION pgq.planted(text, text);
 SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
 
+-- the tables' owner's default privileges give nobody rights on a new queue
+-- (nor on its sequence): only the grant functions do
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq GRANT SELECT, INSERT ON TABLES TO regress_tm_nobody;
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq GRANT USAGE, UPDATE ON SEQUENCES TO regress_tm_nobody;
+SET ROLE regress_tm_creator;
+SELECT pgq.create_queue('tm_defacl');
+SELECT pgq.send('tm_defacl', '{"secret": 1}');
+RESET ROLE;
+SET ROLE regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm_defacl', '{}')$$);
+SELECT * FROM pg_temp.run($$SELECT message FROM pgq.q_tm_defacl$$);
+SELECT * FROM pg_temp.run($$SELECT pg_catalog.setval('pgq.q_tm_defacl_msg_id_seq', 1)$$);
+RESET ROLE;
+SELECT count(*) AS grants_to_nobody
+  FROM pg_class c, aclexplode(c.relacl) a
+ WHERE c.relnamespace = 'pgq'::regnamespace AND c.relname LIKE '%tm\_defacl%'
+   AND a.grantee = 'regress_tm_nobody'::regrole;
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq REVOKE SELECT, INSERT ON TABLES FROM regress_tm_nobody;
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq REVOKE USAGE, UPDATE ON SEQUENCES FROM regress_tm_nobody;
+SET ROLE regress_tm_creator;
+SELECT pgq.drop_queue('tm_defacl');
+RESET ROLE;
+
+-- a table another role made in schema pgq while it could, named like a
+-- queue table, keeps pgq refusing to work after the right is gone; the
+-- superuser can still drop it (the event trigger that forgets dropped
+-- queues does not stand in the way), and pgq works again
+GRANT CREATE ON SCHEMA pgq TO regress_tm_nobody;
+SET ROLE regress_tm_nobody;
+CREATE TABLE pgq.q_intruder (x int);
+RESET ROLE;
+REVOKE CREATE ON SCHEMA pgq FROM regress_tm_nobody;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+DROP TABLE pgq.q_intruder;
+SELECT * FROM pg_temp.run($$SELECT pgq.send('tm', '{}')$$);
+
 -- DROP OWNED BY a queue's owner takes its privileges; the queue stays, and
 -- a superuser can drop it and make the name again (0.3.0: an orphan
 -- pgq.meta row, and the name unusable for ever)

@@ -22,7 +22,9 @@
 #      - a function pgq.send(text, text) that an unknown literal would prefer to pgq's:
 #        the update stops with 55000 and names it; dropped, the update goes through;
 #      - another role's view on the queue table: the update stops rather than drop it;
-#      - a trigger on pgq.meta (the creator had TRIGGER on it): the update stops.
+#      - a trigger on pgq.meta (the creator had TRIGGER on it): the update stops;
+#      - rights on schema pgq and pgq.meta held WITH GRANT OPTION and passed on to another
+#        role: the update takes both back.
 #   5. create_queue under a caller's default_tablespace of a tablespace it may not use: the
 #      tables go to the default tablespace.
 
@@ -324,6 +326,26 @@ is($node->safe_psql($db, q{SELECT count(*) FROM creator_own.ran}), '0',
 	'(e) the trigger never ran');
 is($node->safe_psql($db, q{SELECT rolsuper FROM pg_roles WHERE rolname = 'creator'}), 'f',
 	'(e) the creator did not become superuser');
+
+# (f) rights on schema pgq and pgq.meta granted WITH GRANT OPTION and passed on: the update
+# takes them back with what was granted through them
+$db = old_database('');
+$node->safe_psql($db, q{
+	GRANT CREATE ON SCHEMA pgq TO creator WITH GRANT OPTION;
+	GRANT INSERT ON pgq.meta TO creator WITH GRANT OPTION;
+	SET ROLE creator;
+	GRANT CREATE ON SCHEMA pgq TO reporter;
+	GRANT INSERT ON pgq.meta TO reporter;
+});
+($state, $stderr) = update($db);
+is($state, '00000', '(f) the update goes through grants made WITH GRANT OPTION') or diag($stderr);
+is($node->safe_psql($db, q{
+		SELECT has_schema_privilege('reporter', 'pgq', 'CREATE')::text || ' '
+		    || has_table_privilege('reporter', 'pgq.meta', 'INSERT')::text || ' '
+		    || has_schema_privilege('creator', 'pgq', 'CREATE')::text}),
+	'false false false', '(f) neither the creator nor whom it granted keeps them');
+is($node->safe_psql($db, q{SELECT count(*) FROM pgq.send('cq', '{}')}), '1',
+	'(f) and pgq works');
 
 #
 # 5. create_queue under a default_tablespace the caller may not use
