@@ -30,11 +30,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 
 #include "pgq.h"
 
@@ -44,6 +47,55 @@ PG_FUNCTION_INFO_V1(pgq_grant_admin);
 PG_FUNCTION_INFO_V1(pgq_revoke_queue);
 
 static void change_access(FunctionCallInfo fcinfo, PgqAccess access);
+
+/*
+ * The roles other than its owner that hold privileges on relation relid,
+ * each once (PUBLIC: ACL_ID_PUBLIC), with the privileges they hold from any
+ * grantor; returns how many, the arrays allocated in the current memory
+ * context.
+ */
+int
+pgq_relation_grants(Oid relid, Oid **grantees, AclMode **privs)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+	Datum		aclDatum;
+	bool		isnull;
+	int			n = 0;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "pgq: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	aclDatum = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relacl, &isnull);
+	*grantees = palloc(sizeof(Oid));
+	*privs = palloc(sizeof(AclMode));
+	if (!isnull)
+	{
+		Acl		   *acl = DatumGetAclPCopy(aclDatum);
+		AclItem    *items = ACL_DAT(acl);
+		int			i;
+
+		*grantees = repalloc(*grantees, sizeof(Oid) * Max(ACL_NUM(acl), 1));
+		*privs = repalloc(*privs, sizeof(AclMode) * Max(ACL_NUM(acl), 1));
+		for (i = 0; i < ACL_NUM(acl); i++)
+		{
+			int			j;
+
+			if (items[i].ai_grantee == owner)
+				continue;
+			for (j = 0; j < n && (*grantees)[j] != items[i].ai_grantee; j++)
+				;
+			if (j == n)
+			{
+				(*grantees)[n] = items[i].ai_grantee;
+				(*privs)[n++] = 0;
+			}
+			(*privs)[j] |= ACLITEM_GET_PRIVS(items[i]);
+		}
+	}
+	ReleaseSysCache(tup);
+	return n;
+}
 
 /*
  * Run the GRANT or REVOKE statements that give role (ACL_ID_PUBLIC: PUBLIC)

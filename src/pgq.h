@@ -149,6 +149,7 @@ extern void pgq_run(PgqQueue *queue, PgqStmt stmt, Datum *values, const char *nu
 extern void pgq_run_sql(const char *sql, int expected_rc, const char *what, const char *name);
 
 /* grant.c */
+extern int	pgq_relation_grants(Oid relid, Oid **grantees, AclMode **privs);
 extern void pgq_change_access(const char *name, Oid role, PgqAccess access);
 
 /* pgq.c */

@@ -562,33 +562,18 @@ clock_default(void)
 static void
 reset_privileges(Oid relid)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1];
-	const char *rel;
-	char	  **grantees;
-	uint64		n;
-	uint64		i;
+	const char *rel = quote_qualified_identifier(PGQ_SCHEMA, get_rel_name(relid));
+	Oid		   *grantees;
+	AclMode    *privs;
+	int			n = pgq_relation_grants(relid, &grantees, &privs);
+	int			i;
 
-	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_execute_with_args("SELECT DISTINCT CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0"
-							  "  THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END"
-							  " FROM pg_catalog.pg_class c"
-							  " CROSS JOIN pg_catalog.aclexplode(c.relacl) a"
-							  " LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee"
-							  " WHERE c.oid OPERATOR(pg_catalog.=) $1"
-							  " AND a.grantee OPERATOR(pg_catalog.<>) c.relowner",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading the privileges of relation %u failed", relid);
-	n = SPI_processed;
-	grantees = palloc(sizeof(char *) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		grantees[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-
-	rel = quote_qualified_identifier(PGQ_SCHEMA, get_rel_name(relid));
 	for (i = 0; i < n; i++)
 		pgq_run_sql(psprintf("REVOKE ALL ON %s%s FROM %s",
 							 get_rel_relkind(relid) == RELKIND_SEQUENCE ? "SEQUENCE " : "",
-							 rel, grantees[i]),
+							 rel,
+							 grantees[i] == ACL_ID_PUBLIC ? "PUBLIC" :
+							 quote_identifier(GetUserNameFromId(grantees[i], false))),
 					SPI_OK_UTILITY, "resetting privileges", get_rel_name(relid));
 }
 

@@ -40,7 +40,7 @@ PG_FUNCTION_INFO_V1(pgq_adopt_queue);
 
 static Oid	rel_owner(Oid relid);
 static void check_old_table(const char *name, Oid relid, bool archive);
-static void grant_old_rights(const char *name, Oid old_relid, Oid old_owner);
+static void grant_old_rights(const char *name, Oid old_relid);
 
 /* the columns copied, in the order of the tables */
 static const char *const columns[] = {
@@ -102,54 +102,12 @@ check_old_table(const char *name, Oid relid, bool archive)
  * looked at: the owner has every right.
  */
 static void
-grant_old_rights(const char *name, Oid old_relid, Oid old_owner)
+grant_old_rights(const char *name, Oid old_relid)
 {
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		values[2];
-	uint64		i;
-	uint64		n;
 	Oid		   *grantees;
 	AclMode    *privs;
-
-	values[0] = ObjectIdGetDatum(old_relid);
-	values[1] = ObjectIdGetDatum(old_owner);
-	if (SPI_execute_with_args("SELECT a.grantee, a.privilege_type"
-							  " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
-							  " WHERE c.oid OPERATOR(pg_catalog.=) $1"
-							  " AND a.grantee OPERATOR(pg_catalog.<>) $2"
-							  " ORDER BY a.grantee",
-							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading the privileges of queue \"%s\" failed", name);
-
-	/* fold the rows into one privilege mask per grantee */
-	n = SPI_processed;
-	grantees = palloc0(sizeof(Oid) * Max(n, 1));
-	privs = palloc0(sizeof(AclMode) * Max(n, 1));
-	{
-		uint64		ngrantees = 0;
-
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-			Oid			grantee = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-																 SPI_tuptable->tupdesc, 1, &isnull));
-			char	   *priv = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-			if (ngrantees == 0 || grantees[ngrantees - 1] != grantee)
-				grantees[ngrantees++] = grantee;
-			if (strcmp(priv, "INSERT") == 0)
-				privs[ngrantees - 1] |= ACL_INSERT;
-			else if (strcmp(priv, "SELECT") == 0)
-				privs[ngrantees - 1] |= ACL_SELECT;
-			else if (strcmp(priv, "UPDATE") == 0)
-				privs[ngrantees - 1] |= ACL_UPDATE;
-			else if (strcmp(priv, "DELETE") == 0)
-				privs[ngrantees - 1] |= ACL_DELETE;
-			else if (strcmp(priv, "TRUNCATE") == 0)
-				privs[ngrantees - 1] |= ACL_TRUNCATE;
-		}
-		n = ngrantees;
-	}
+	int			n = pgq_relation_grants(old_relid, &grantees, &privs);
+	int			i;
 
 	for (i = 0; i < n; i++)
 	{
@@ -359,7 +317,7 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 							  false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgq: setting the msg_id sequence of queue \"%s\" failed", name);
 
-	grant_old_rights(name, old_q, old_owner);
+	grant_old_rights(name, old_q);
 
 	argtypes[1] = REGROLEOID;
 	values[0] = CStringGetTextDatum(name);
