@@ -7,6 +7,7 @@ OBJS = \
 	src/execute.o \
 	src/statements.o \
 	src/queue.o \
+	src/lifecycle.o \
 	src/plancache.o \
 	src/send.o \
 	src/read.o \

@@ -112,13 +112,16 @@ extern Oid	pgq_queue_table(const char *prefix, const char *name);
 extern bool pgq_has_privileges(Oid relid, AclMode required);
 extern bool pgq_is_monitor(void);
 extern Oid	pgq_check_extension_updated(void);
+extern Oid	pgq_meta_owner(const char *name, bool latest);
 extern Oid	pgq_queue_owner(const char *name);
 extern void pgq_check_queue_owner(const char *name, const char *action, bool latest);
 extern Oid	pgq_msg_id_sequence(Oid relid);
 extern void pgq_check_queue_tables(const char *name, Oid relid);
-extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
+
+/* lifecycle.c */
+extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);
 
 /* schema.c */
 extern void pgq_check_schema(bool old_queues);

@@ -1,28 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * queue.c
- *		Queue names, lookup and authorization, and the queue lifecycle:
- *		validating a name, finding a queue's table, checking the caller's
- *		rights, and the SQL-callable create_queue, drop_queue, purge_queue
- *		and list_queues.
+ *		Queue names, lookup and authorization: validating a name, finding a
+ *		queue's table and its owner, checking the caller's rights, and
+ *		checking that a queue's tables are what create_queue made.
  *
  * Authorization comes before any lock: a role without the right to do what
  * it asks gets 42501 without having waited for, or made anyone wait on, a
  * lock of pgq's.  A queue's rights are privileges on its table q_<name>
  * (see grant.c); its owner is the role recorded in pgq.meta, checked by
  * reading pgq.meta, which needs no lock.  Only then is the queue locked,
- * and what was checked is checked again under the lock.
- *
- * Creating and dropping a queue take a transaction-level lock on the queue
- * name (an advisory-class lock tag of pgq's own, see lock_queue_name), so
- * two sessions creating, or creating and dropping, the same queue take
- * turns: the second waits for the first to commit or roll back, then looks
- * at the catalog afresh.  Different queue names never wait for each other,
- * and producers and consumers never take this lock.  Whether a queue exists
- * is decided by its table in the system catalog, which always shows
- * committed state, so the outcome is the same under REPEATABLE READ.  All
- * the DDL runs in the caller's transaction, so a failure leaves nothing
- * behind.
+ * and what was checked is checked again under the lock.  Whether a queue
+ * exists is decided by pgq.meta and by its table in the system catalog.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,27 +44,7 @@
 
 #include "pgq.h"
 
-PG_FUNCTION_INFO_V1(pgq_create_queue);
-PG_FUNCTION_INFO_V1(pgq_drop_queue);
-PG_FUNCTION_INFO_V1(pgq_purge_queue);
-PG_FUNCTION_INFO_V1(pgq_list_queues);
-PG_FUNCTION_INFO_V1(pgq_forget_dropped_queues);
-
-static void check_new_queue_name(const char *name);
-static bool may_create_queues(void);
-static void lock_queue_name(const char *name);
-static Oid	meta_owner(const char *name, bool latest);
-static void delete_meta_row(const char *name);
-static bool owns_queue_strictly(Oid owner);
-static void check_name_free(const char *name);
-static const char *clock_default(void);
 static void check_column(Relation rel, const char *name, const char *column, Oid type);
-static void reset_privileges(Oid relid);
-
-/* what the names of a queue's indexes and sequence end in */
-static const char *const reserved_suffixes[] = {
-	"_pkey", "_vt_idx", "_archived_idx", "_msg_id_seq"
-};
 
 /*
  * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
@@ -104,31 +73,6 @@ pgq_check_queue_name(const char *name)
 				 errmsg("invalid queue name \"%s\"", name),
 				 errhint("Queue names are 1 to %d characters long, made of lower-case letters, digits and underscores, and start with a letter or an underscore.",
 						 PGQ_MAX_NAME_LEN)));
-}
-
-/*
- * Reject, for a new queue, a name that ends as the names of a queue's
- * indexes and sequence do: the queue would take the name of another
- * queue's index.  (Queues made before 0.4.0 may have such names, and go on
- * working.)
- */
-static void
-check_new_queue_name(const char *name)
-{
-	size_t		len = strlen(name);
-	size_t		i;
-
-	for (i = 0; i < lengthof(reserved_suffixes); i++)
-	{
-		size_t		slen = strlen(reserved_suffixes[i]);
-
-		if (len >= slen && strcmp(name + len - slen, reserved_suffixes[i]) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_NAME),
-					 errmsg("invalid queue name \"%s\"", name),
-					 errdetail("Names ending in \"%s\" are reserved for the indexes and sequences of queues.",
-							   reserved_suffixes[i])));
-	}
 }
 
 /*
@@ -273,34 +217,6 @@ pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 	return true;
 }
 
-/*
- * Serialize create_queue and drop_queue of one queue name until the end of
- * the transaction; see the file header.  The tag is an advisory lock tag
- * whose last field, PGQ_LOCK_CLASS, is one pg_advisory_lock() never uses
- * (it uses 1 and 2), so it cannot collide with users' advisory locks; in
- * pg_locks it shows as locktype "advisory" with objsubid PGQ_LOCK_CLASS.
- * The key is a 64-bit hash of the name: two names with the same hash
- * merely take turns, and finding a second name that collides with a given
- * one would take about 2^64 tries.  Only a role allowed to create queues,
- * or the owner of the queue, ever takes it.
- */
-#define PGQ_LOCK_CLASS	0x7071
-
-static void
-lock_queue_name(const char *name)
-{
-	LOCKTAG		tag;
-
-	uint64		hash = hash_bytes_extended((const unsigned char *) name, strlen(name), 0);
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (hash >> 32), (uint32) hash,
-						 PGQ_LOCK_CLASS);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-
-	/* see what the transaction we may have waited for committed */
-	AcceptInvalidationMessages();
-}
-
 /* OID of pgq.<prefix><name> as the catalog shows it now (no lock), or InvalidOid */
 Oid
 pgq_queue_table(const char *prefix, const char *name)
@@ -317,8 +233,8 @@ pgq_queue_table(const char *prefix, const char *name)
  * as committed now (under REPEATABLE READ the row may have been written by
  * the transaction a lock waited for).
  */
-static Oid
-meta_owner(const char *name, bool latest)
+Oid
+pgq_meta_owner(const char *name, bool latest)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
@@ -375,19 +291,19 @@ pgq_check_extension_updated(void)
 Oid
 pgq_queue_owner(const char *name)
 {
-	return meta_owner(name, true);
+	return pgq_meta_owner(name, true);
 }
 
 /*
  * Raise 42P01 if there is no queue name, 42501 unless the caller has the
  * privileges of its owner (superusers have).  action: "drop", "grant or
- * revoke access to", ...  With latest, as committed now (see meta_owner):
+ * revoke access to", ...  With latest, as committed now (see pgq_meta_owner):
  * once the queue is locked, the owner of the table that is locked.
  */
 void
 pgq_check_queue_owner(const char *name, const char *action, bool latest)
 {
-	Oid			owner = meta_owner(name, latest);
+	Oid			owner = pgq_meta_owner(name, latest);
 
 	if (!OidIsValid(owner))
 		ereport(ERROR,
@@ -397,66 +313,6 @@ pgq_check_queue_owner(const char *name, const char *action, bool latest)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be owner of queue \"%s\" to %s it", name, action)));
-}
-
-/*
- * Is the caller the owner, or a member of the owning role, not counting
- * superuser's membership in everything?  create_queue of an existing queue
- * is a no-op only for its owner: a superuser deploying queue "payments"
- * must not silently adopt the one another role made first.
- */
-static bool
-owns_queue_strictly(Oid owner)
-{
-	return owner == GetUserId() || is_member_of_role_nosuper(GetUserId(), owner);
-}
-
-static void
-delete_meta_row(const char *name)
-{
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	SPIPlanPtr	plan;
-	int			rc;
-
-	/* as committed now: see meta_owner */
-	plan = SPI_prepare("DELETE FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1",
-					   1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	values[0] = CStringGetTextDatum(name);
-	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
-							  InvalidSnapshot, false, false, 0);
-	if (rc != SPI_OK_DELETE)
-		elog(ERROR, "pgq: unregistering queue \"%s\" failed: %s",
-			 name, SPI_result_code_string(rc));
-}
-
-/*
- * Refuse to create queue name if any relation it would make, or one of that
- * name, is there already (only the owner of schema pgq can have made one).
- */
-static void
-check_name_free(const char *name)
-{
-	static const char *const formats[] = {
-		"q_%s", "a_%s", "q_%s_vt_idx", "a_%s_archived_idx"
-	};
-	Oid			nsp = get_namespace_oid(PGQ_SCHEMA, false);
-	size_t		i;
-
-	for (i = 0; i < lengthof(formats); i++)
-	{
-		char		relname[NAMEDATALEN];
-
-		snprintf(relname, sizeof(relname), formats[i], name);
-		if (OidIsValid(get_relname_relid(relname, nsp)))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_TABLE),
-					 errmsg("cannot create queue \"%s\": relation \"pgq.%s\" already exists",
-							name, relname),
-					 errhint("It is not a queue pgq knows; the owner of schema pgq can rename or drop it.")));
-	}
 }
 
 /* the identity sequence behind msg_id of queue table relid */
@@ -536,411 +392,4 @@ pgq_check_queue_tables(const char *name, Oid relid)
 			check_column(rel, name, "archived_at", TIMESTAMPTZOID);
 		relation_close(rel, NoLock);
 	}
-}
-
-/*
- * The default expression that stamps vt in q_<name> and archived_at in
- * a_<name>.  From 0.2.0 on it is pgq.queue_clock(), an extension function:
- * the defaults then depend on the extension, so DROP EXTENSION pgq refuses
- * while queues exist, and the dependency is re-created by pg_dump and
- * pg_upgrade along with the default.
- */
-static const char *
-clock_default(void)
-{
-	List	   *fname = list_make2(makeString(PGQ_SCHEMA), makeString("queue_clock"));
-
-	if (OidIsValid(LookupFuncName(fname, 0, NULL, true)))
-		return "pgq.queue_clock()";
-	return "pg_catalog.clock_timestamp()";
-}
-
-/*
- * Revoke every privilege on relation relid that anyone but its owner holds
- * (called as the owner, between pgq_begin and pgq_end).
- */
-static void
-reset_privileges(Oid relid)
-{
-	const char *rel = quote_qualified_identifier(PGQ_SCHEMA, get_rel_name(relid));
-	Oid		   *grantees;
-	AclMode    *privs;
-	int			n = pgq_relation_grants(relid, &grantees, &privs);
-	int			i;
-
-	for (i = 0; i < n; i++)
-		pgq_run_sql(psprintf("REVOKE ALL ON %s%s FROM %s",
-							 get_rel_relkind(relid) == RELKIND_SEQUENCE ? "SEQUENCE " : "",
-							 rel,
-							 grantees[i] == ACL_ID_PUBLIC ? "PUBLIC" :
-							 quote_identifier(GetUserNameFromId(grantees[i], false))),
-					SPI_OK_UTILITY, "resetting privileges", get_rel_name(relid));
-}
-
-/*
- * Make the tables of queue name, owned by the current user (the owner of
- * schema pgq: call between pgq_begin and pgq_end), and give owner the
- * rights of an admin on them.
- *
- * Row-level security is on, with policies that let the roles pgq grants
- * privileges to SELECT the rows (and an admin DELETE archived rows), and
- * nothing else: the privileges are what pgq checks, and writing the tables
- * directly, around pgq, gets no rows.  pgq's statements run as the tables'
- * owner, whom the policies do not restrict.
- */
-void
-pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
-{
-	const char *qtab = quote_identifier(psprintf("q_%s", name));
-	const char *atab = quote_identifier(psprintf("a_%s", name));
-	const char *clock = clock_default();
-	StringInfoData ddl;
-	int			nestlevel;
-
-	/*
-	 * The tables go where PostgreSQL's defaults put them, not where the
-	 * caller's settings would (the DDL runs as the tables' owner, who may
-	 * create in tablespaces the caller may not); names resolve in
-	 * pg_catalog only.
-	 */
-	nestlevel = NewGUCNestLevel();
-	set_config_option("default_tablespace", "", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("default_table_access_method", "heap", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("default_toast_compression", "pglz", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-
-	initStringInfo(&ddl);
-	appendStringInfo(&ddl,
-					 "CREATE %sTABLE pgq.%s ("
-					 " msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY,"
-					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
-					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " last_read_at pg_catalog.timestamptz,"
-					 " vt pg_catalog.timestamptz NOT NULL DEFAULT %s,"
-					 " message pg_catalog.jsonb,"
-					 " headers pg_catalog.jsonb);",
-					 unlogged ? "UNLOGGED " : "", qtab, clock);
-	appendStringInfo(&ddl,
-					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
-					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
-	appendStringInfo(&ddl,
-					 "CREATE TABLE pgq.%s ("
-					 " msg_id pg_catalog.int8 PRIMARY KEY,"
-					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
-					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " last_read_at pg_catalog.timestamptz,"
-					 " vt pg_catalog.timestamptz NOT NULL,"
-					 " message pg_catalog.jsonb,"
-					 " headers pg_catalog.jsonb,"
-					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s);",
-					 atab, clock);
-	appendStringInfo(&ddl,
-					 "CREATE INDEX %s ON pgq.%s (archived_at);",
-					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
-	appendStringInfo(&ddl,
-					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
-					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
-					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
-					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
-					 "CREATE POLICY prune ON pgq.%s FOR DELETE USING (true);",
-					 qtab, qtab, atab, atab, atab);
-	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the tables", name);
-
-	/*
-	 * The identity sequence of an unlogged table is unlogged too, and a crash
-	 * would reset it to 1 while the (logged) archive keeps the old ids:
-	 * msg_ids would repeat and archive() would fail on the archive's primary
-	 * key.  A logged sequence survives the crash (and skips ahead), so ids
-	 * only ever grow.
-	 */
-	if (unlogged)
-	{
-		Oid			seqid = pgq_msg_id_sequence(pgq_queue_table("q_", name));
-
-		pgq_run_sql(psprintf("ALTER SEQUENCE pgq.%s SET LOGGED",
-							 quote_identifier(get_rel_name(seqid))),
-					SPI_OK_UTILITY, "making the msg_id sequence logged", name);
-	}
-
-	/*
-	 * Default privileges of the tables' owner (ALTER DEFAULT PRIVILEGES,
-	 * perhaps set for other reasons) would have given roles rights on the
-	 * new queue, and on its sequence: take them all back, so that only the
-	 * grant functions give rights.
-	 */
-	reset_privileges(pgq_queue_table("q_", name));
-	reset_privileges(pgq_queue_table("a_", name));
-	reset_privileges(pgq_msg_id_sequence(pgq_queue_table("q_", name)));
-
-	/* the tables' owner has every privilege already */
-	if (owner != GetUserId())
-		pgq_change_access(name, owner, PGQ_ACCESS_ADMIN);
-
-	AtEOXact_GUC(true, nestlevel);
-}
-
-/*
- * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
- *
- * EXECUTE on this function is the right to create queues; the caller
- * becomes the queue's owner.
- */
-Datum
-pgq_create_queue(PG_FUNCTION_ARGS)
-{
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	bool		unlogged;
-	Oid			argtypes[3] = {TEXTOID, BOOLOID, REGROLEOID};
-	Datum		values[3];
-	PgqExec		exec;
-	int			pass;
-
-	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_check_not_null(fcinfo, 1, "unlogged");
-	unlogged = PG_GETARG_BOOL(1);
-
-	/*
-	 * Pass 0, before the lock: someone else's queue is an error, and does
-	 * not wait.  Pass 1, under the lock, as committed now: someone else's
-	 * queue is an error, our own a NOTICE.
-	 */
-	for (pass = 0; pass < 2; pass++)
-	{
-		Oid			owner;
-
-		if (pass == 1)
-			lock_queue_name(name);
-		owner = meta_owner(name, pass == 1);
-		if (!OidIsValid(owner))
-			continue;
-		if (!owns_queue_strictly(owner))
-		{
-			const char *rolname = GetUserNameFromId(owner, true);
-
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_TABLE),
-					 errmsg("queue \"%s\" already exists", name),
-					 errdetail("It is owned by role \"%s\".", rolname ? rolname : "(dropped)")));
-		}
-		if (pass == 1 && OidIsValid(pgq_queue_table("q_", name)))
-		{
-			ereport(NOTICE,
-					(errmsg("queue \"%s\" already exists, skipping", name)));
-			PG_RETURN_VOID();
-		}
-	}
-
-	check_new_queue_name(name);
-	pgq_begin(&exec);
-	/* a row left by tables dropped by hand: ours (checked above), replaced */
-	delete_meta_row(name);
-	check_name_free(name);
-	pgq_create_queue_tables(name, unlogged, exec.save_userid);
-
-	values[0] = CStringGetTextDatum(name);
-	values[1] = BoolGetDatum(unlogged);
-	values[2] = ObjectIdGetDatum(exec.save_userid);
-	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner)"
-							  " VALUES ($1, $2, $3)",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
-	pgq_end(&exec);
-
-	PG_RETURN_VOID();
-}
-
-/* may the caller execute pgq.create_queue? */
-static bool
-may_create_queues(void)
-{
-	List	   *fname = list_make2(makeString(PGQ_SCHEMA), makeString("create_queue"));
-	Oid			argtypes[2] = {TEXTOID, BOOLOID};
-	Oid			fn = LookupFuncName(fname, 2, argtypes, true);
-
-	return OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
-}
-
-/*
- * drop_queue(queue_name text) returns boolean
- *
- * Drops both tables and the catalog row; only the queue's owner (or a
- * superuser) may.  A queue that does not exist is a NOTICE and false, like
- * DROP ... IF EXISTS.  A pgq.meta row whose tables are gone is removed.
- */
-Datum
-pgq_drop_queue(PG_FUNCTION_ARGS)
-{
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	PgqExec		exec;
-	int			pass;
-	Oid			qtab;
-	Oid			atab;
-
-	pgq_get_queue_name(fcinfo, 0, name);
-
-	/* pass 0 before the lock, pass 1 under it, as in create_queue */
-	for (pass = 0; pass < 2; pass++)
-	{
-		Oid			owner;
-
-		if (pass == 1)
-			lock_queue_name(name);
-		owner = meta_owner(name, pass == 1);
-
-		/*
-		 * Not there: a role that may create queues waits for a create_queue
-		 * of the name that is under way (it could take the lock through
-		 * create_queue anyway); any other role is told at once.
-		 */
-		if (!OidIsValid(owner) && pass == 0 && may_create_queues())
-			continue;
-		if (!OidIsValid(owner))
-		{
-			ereport(NOTICE,
-					(errmsg("queue \"%s\" does not exist, skipping", name)));
-			PG_RETURN_BOOL(false);
-		}
-		if (!has_privs_of_role(GetUserId(), owner))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("must be owner of queue \"%s\" to drop it", name)));
-	}
-
-	pgq_begin(&exec);
-	qtab = pgq_queue_table("q_", name);
-	atab = pgq_queue_table("a_", name);
-	/*
-	 * CASCADE: any role may build a view, a function's result or a column
-	 * on a table's row type without a right on the table; such objects must
-	 * not keep the owner from dropping the queue, and go with it.
-	 */
-	if (OidIsValid(qtab))
-		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
-					SPI_OK_UTILITY, "dropping the tables", name);
-	if (OidIsValid(atab))
-		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(atab))),
-					SPI_OK_UTILITY, "dropping the tables", name);
-	delete_meta_row(name);
-	pgq_end(&exec);
-
-	pgq_forget_queue(name);
-	PG_RETURN_BOOL(true);
-}
-
-/*
- * purge_queue(queue_name text) returns bigint
- *
- * Deletes every message of the queue (the archive is kept) and returns how
- * many there were.  Messages another transaction holds locked are waited for.
- */
-Datum
-pgq_purge_queue(PG_FUNCTION_ARGS)
-{
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	PgqQueue	queue;
-	PgqExec		exec;
-	int64		count;
-
-	pgq_get_queue_name(fcinfo, 0, name);
-
-	/*
-	 * Emptying a queue is an administrator's act: it takes TRUNCATE (which
-	 * grant_admin gives and grant_consumer does not), though it deletes.
-	 */
-	pgq_lookup_queue(name, RowExclusiveLock, ACL_DELETE | ACL_TRUNCATE, &queue, false);
-
-	pgq_begin(&exec);
-	pgq_run(&queue, PGQ_STMT_PURGE, NULL, NULL, NULL);
-	count = (int64) SPI_processed;
-	pgq_end(&exec);
-
-	PG_RETURN_INT64(count);
-}
-
-/*
- * list_queues() returns setof pgq.queue_record
- */
-Datum
-pgq_list_queues(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PgqExec		exec;
-	uint64		i;
-
-	InitMaterializedSRF(fcinfo, 0);
-
-	pgq_begin(&exec);
-	pgq_run_sql("SELECT queue_name, is_unlogged, created_at FROM pgq.meta ORDER BY queue_name",
-				SPI_OK_SELECT, "listing", "*");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		Datum		values[3];
-		bool		nulls[3];
-
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	pgq_end(&exec);
-
-	return (Datum) 0;
-}
-
-/*
- * forget_dropped_queues() returns event_trigger, on sql_drop
- *
- * A queue table dropped by hand (by the owner of schema pgq, the only role
- * that can) takes its pgq.meta row with it, so that no row outlives its
- * queue.  (drop_queue removes such a row too, should one exist.)  Runs as
- * the tables' owner, for whoever dropped anything in the database.
- */
-Datum
-pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
-{
-	Oid			nsp;
-	bool		queue_dropped;
-	PgqExec		exec;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("pgq.forget_dropped_queues() must be called as an event trigger")));
-
-	/* nothing to do once pgq.meta itself is gone (DROP EXTENSION, DROP SCHEMA) */
-	nsp = get_namespace_oid(PGQ_SCHEMA, true);
-	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("meta", nsp)))
-		PG_RETURN_VOID();
-
-	/* nor when no table of schema pgq went: other roles' drops are theirs */
-	pgq_spi_connect();
-	pgq_run_sql("SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-				" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-				" AND d.objsubid OPERATOR(pg_catalog.=) 0"
-				" AND d.schema_name OPERATOR(pg_catalog.=) 'pgq'"
-				" AND pg_catalog.starts_with(d.object_name, 'q_')",
-				SPI_OK_SELECT, "forgetting dropped queues", "*");
-	queue_dropped = (SPI_processed > 0);
-	pgq_spi_finish();
-	if (!queue_dropped)
-		PG_RETURN_VOID();
-
-	/*
-	 * As the schema's owner, without pgq_begin's trust check: removing the
-	 * rows of tables that are gone must work even while the schema holds
-	 * something pgq refuses to work beside (dropping it may be the cure).
-	 */
-	pgq_begin_as(&exec, pgq_schema_owner());
-	pgq_run_sql("DELETE FROM pgq.meta m"
-				" USING pg_catalog.pg_event_trigger_dropped_objects() d"
-				" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-				" AND d.objsubid OPERATOR(pg_catalog.=) 0"
-				" AND d.schema_name OPERATOR(pg_catalog.=) 'pgq'"
-				" AND d.object_name OPERATOR(pg_catalog.=) pg_catalog.concat('q_', m.queue_name)",
-				SPI_OK_DELETE, "forgetting dropped queues", "*");
-	pgq_end(&exec);
-
-	PG_RETURN_VOID();
 }

@@ -177,7 +177,7 @@ pgq_valgrind_errors()
 		/^==[0-9]+== *$/ { flush(); next }
 		/^==[0-9]+== +(at|by) 0x/ {
 			frames++
-			if (frames <= 4 && $0 ~ /pgq\.so|\((pgq|execute|statements|schema|queue|plancache|send|read|delete|metrics|grant|upgrade)\.c:/)
+			if (frames <= 4 && $0 ~ /pgq\.so|\((pgq|execute|statements|schema|queue|lifecycle|plancache|send|read|delete|metrics|grant|upgrade)\.c:/)
 				hit = 1
 			next
 		}
