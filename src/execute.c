@@ -84,14 +84,6 @@ forget_meta(Datum arg pg_attribute_unused(), Oid relid)
 		tables_owner = InvalidOid;
 }
 
-/*
- * The role that owns pgq's tables: the owner of schema pgq, which is the
- * role that created the extension (the install script refuses a schema
- * pgq that someone else made).  Finding it the first time, and after any
- * change to schema pgq or pgq.meta, also checks that the extension's
- * objects are of this library's version (pgq_check_extension_updated) and
- * that the schema holds nothing pgq cannot trust (pgq_check_schema).
- */
 /* the owner of schema pgq, looked up now, without any check */
 Oid
 pgq_schema_owner(void)
@@ -107,6 +99,14 @@ pgq_schema_owner(void)
 	return owner;
 }
 
+/*
+ * The role that owns pgq's tables: the owner of schema pgq, which is the
+ * role that created the extension (the install script refuses a schema
+ * pgq that someone else made).  Finding it the first time, and after any
+ * change to schema pgq or pgq.meta, also checks that the extension's
+ * objects are of this library's version (pgq_check_extension_updated) and
+ * that the schema holds nothing pgq cannot trust (pgq_check_schema).
+ */
 Oid
 pgq_tables_owner(void)
 {

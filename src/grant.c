@@ -153,6 +153,7 @@ change_access(FunctionCallInfo fcinfo, PgqAccess access)
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	char	   *rolname;
 	Oid			role;
+	Oid			owner;
 	PgqQueue	queue;
 	PgqExec		exec;
 
@@ -171,16 +172,16 @@ change_access(FunctionCallInfo fcinfo, PgqAccess access)
 	 * once it is, as committed now: the queue may have been dropped and
 	 * made again by another role meanwhile.
 	 */
-	pgq_check_queue_owner(name, "grant or revoke access to", false);
+	(void) pgq_check_queue_owner(name, "grant or revoke access to", false);
 	pgq_lookup_queue(name, AccessShareLock, 0, &queue, false);
-	pgq_check_queue_owner(name, "grant or revoke access to", true);
+	owner = pgq_check_queue_owner(name, "grant or revoke access to", true);
 
 	/*
 	 * The owner keeps its rights: they are what keeps DROP ROLE from
 	 * dropping a role that owns queues.
 	 */
 	if (access == PGQ_ACCESS_REVOKE && role != ACL_ID_PUBLIC &&
-		role == pgq_queue_owner(name))
+		role == owner)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot revoke the rights of the owner of queue \"%s\"", name),

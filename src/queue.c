@@ -287,20 +287,14 @@ pgq_check_extension_updated(void)
 	return meta;
 }
 
-/* the owner of queue name as committed now, or InvalidOid if there is none */
-Oid
-pgq_queue_owner(const char *name)
-{
-	return pgq_meta_owner(name, true);
-}
-
 /*
  * Raise 42P01 if there is no queue name, 42501 unless the caller has the
  * privileges of its owner (superusers have).  action: "drop", "grant or
  * revoke access to", ...  With latest, as committed now (see pgq_meta_owner):
  * once the queue is locked, the owner of the table that is locked.
+ * Returns the owner.
  */
-void
+Oid
 pgq_check_queue_owner(const char *name, const char *action, bool latest)
 {
 	Oid			owner = pgq_meta_owner(name, latest);
@@ -313,6 +307,7 @@ pgq_check_queue_owner(const char *name, const char *action, bool latest)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be owner of queue \"%s\" to %s it", name, action)));
+	return owner;
 }
 
 /* the identity sequence behind msg_id of queue table relid */
