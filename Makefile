@@ -1,6 +1,6 @@
 # pgq: PGXS build and test definitions
 
-EXTENSION = pgq
+EXTENSION = pgq pgq_pgmq
 MODULE_big = pgq
 OBJS = \
 	src/pgq.o \
@@ -17,7 +17,7 @@ OBJS = \
 	src/schema.o \
 	src/upgrade.o
 
-DATA = $(wildcard sql/pgq--*.sql)
+DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))

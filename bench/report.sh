@@ -298,7 +298,7 @@ human()
 	echo "  with the values pgq passes as parameters written as constants (\`now()\` for the clock, \`LIMIT 1\`"
 	echo "  for qty). Constants give the reference one plan, made once: with \`LIMIT \$1\` instead,"
 	echo "  \`plan_cache_mode = auto\` stays on custom plans and plans every call again, which would flatter pgq."
-	[ "$pgmq" -eq 1 ] && echo "- pgmq: the same calls to the installed pgmq extension, on its queue \`bq\`."
+	[ "$pgmq" -eq 1 ] && echo "- pgmq: the same calls to the installed pgmq extension, on its queue \`bm\`."
 	echo "- $PAIRS pairs per case, the sides in turn, in an order that alternates from pair to pair. Before"
 	echo "  each run the side's queue is emptied (\`TRUNCATE\`), filled with the messages the run will"
 	echo "  consume (twice what the warm-up consumed; a run that empties its queue is discarded with its pair"

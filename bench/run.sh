@@ -136,7 +136,7 @@ qtab()
 	case $1 in
 		pgq) echo pgq.q_bq ;;
 		ref) echo public.ref_q ;;
-		pgmq) echo pgmq.q_bq ;;
+		pgmq) echo pgmq.q_bm ;;
 	esac
 }
 
@@ -145,7 +145,7 @@ atab()
 	case $1 in
 		pgq) echo pgq.a_bq ;;
 		ref) echo public.ref_a ;;
-		pgmq) echo pgmq.a_bq ;;
+		pgmq) echo pgmq.a_bm ;;
 	esac
 }
 

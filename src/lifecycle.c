@@ -47,6 +47,12 @@
 #include "pgq.h"
 
 PG_FUNCTION_INFO_V1(pgq_create_queue);
+PG_FUNCTION_INFO_V1(pgq_create);
+PG_FUNCTION_INFO_V1(pgq_create_unlogged);
+PG_FUNCTION_INFO_V1(pgmq_drop_queue);
+PG_FUNCTION_INFO_V1(pgq_detach_archive);
+PG_FUNCTION_INFO_V1(pgq_validate_queue_name);
+PG_FUNCTION_INFO_V1(pgq_format_table_name);
 PG_FUNCTION_INFO_V1(pgq_drop_queue);
 PG_FUNCTION_INFO_V1(pgq_purge_queue);
 PG_FUNCTION_INFO_V1(pgq_list_queues);
@@ -54,6 +60,9 @@ PG_FUNCTION_INFO_V1(pgq_forget_dropped_queues);
 
 static void check_new_queue_name(const char *name);
 static bool may_create_queues(void);
+static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
+static void create_queue(const char *name, bool unlogged);
+static Datum drop_queue(FunctionCallInfo fcinfo);
 static void lock_queue_name(const char *name);
 static void delete_meta_row(const char *name);
 static bool owns_queue_strictly(Oid owner);
@@ -89,6 +98,46 @@ check_new_queue_name(const char *name)
 					 errdetail("Names ending in \"%s\" are reserved for the indexes and sequences of queues.",
 							   reserved_suffixes[i])));
 	}
+}
+
+/*
+ * validate_queue_name(queue_name text) returns void
+ *
+ * Raises the error create_queue would raise for the name (42602), if any.
+ */
+Datum
+pgq_validate_queue_name(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	check_new_queue_name(name);
+	PG_RETURN_VOID();
+}
+
+/*
+ * format_table_name(queue_name text, prefix text) returns text
+ *
+ * pgmq's helper: prefix, an underscore and the queue name, in lower case
+ * ('q' gives the name of the queue's table, 'a' of its archive, both in
+ * schema pgq), after checking the name as every function does.
+ */
+Datum
+pgq_format_table_name(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	char	   *prefix;
+	char	   *c;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "prefix");
+	prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	for (c = prefix; *c != '\0'; c++)
+	{
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s_%s", prefix, name)));
 }
 
 /*
@@ -260,10 +309,10 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 					 " msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY,"
 					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
 					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " last_read_at pg_catalog.timestamptz,"
 					 " vt pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " message pg_catalog.jsonb,"
-					 " headers pg_catalog.jsonb);",
+					 " headers pg_catalog.jsonb,"
+					 " last_read_at pg_catalog.timestamptz);",
 					 unlogged ? "UNLOGGED " : "", qtab, clock);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
@@ -273,11 +322,11 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 					 " msg_id pg_catalog.int8 PRIMARY KEY,"
 					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
 					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " last_read_at pg_catalog.timestamptz,"
+					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " vt pg_catalog.timestamptz NOT NULL,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb,"
-					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s);",
+					 " last_read_at pg_catalog.timestamptz);",
 					 atab, clock);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (archived_at);",
@@ -325,24 +374,17 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 }
 
 /*
- * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
- *
- * EXECUTE on this function is the right to create queues; the caller
- * becomes the queue's owner.
+ * Create queue name (the argument of create_queue and its pgmq-named
+ * companions), owned by the caller.  Creating an existing queue of the
+ * caller's is a NOTICE.
  */
-Datum
-pgq_create_queue(PG_FUNCTION_ARGS)
+static void
+create_queue(const char *name, bool unlogged)
 {
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	bool		unlogged;
 	Oid			argtypes[3] = {TEXTOID, BOOLOID, REGROLEOID};
 	Datum		values[3];
 	PgqExec		exec;
 	int			pass;
-
-	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_check_not_null(fcinfo, 1, "unlogged");
-	unlogged = PG_GETARG_BOOL(1);
 
 	/*
 	 * Pass 0, before the lock: someone else's queue is an error, and does
@@ -371,7 +413,7 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 		{
 			ereport(NOTICE,
 					(errmsg("queue \"%s\" already exists, skipping", name)));
-			PG_RETURN_VOID();
+			return;
 		}
 	}
 
@@ -390,7 +432,57 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
 	pgq_end(&exec);
+}
 
+/*
+ * create_queue(queue_name text, unlogged boolean DEFAULT false) returns void
+ *
+ * EXECUTE on this function is the right to create queues; the caller
+ * becomes the queue's owner.
+ */
+Datum
+pgq_create_queue(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "unlogged");
+	create_queue(name, PG_GETARG_BOOL(1));
+	PG_RETURN_VOID();
+}
+
+/*
+ * create(queue_name text), create_non_partitioned(queue_name text) and
+ * create_unlogged(queue_name text) return void: pgmq's names for
+ * create_queue.  Anyone may call them; they create a queue only for a role
+ * that may execute pgq.create_queue(text, boolean), the right to create
+ * queues, whatever the schema they are called in.
+ */
+static void
+create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	if (!may_create_queues())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create queues"),
+				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
+	create_queue(name, unlogged);
+}
+
+Datum
+pgq_create(PG_FUNCTION_ARGS)
+{
+	create_by_pgmq_name(fcinfo, false);
+	PG_RETURN_VOID();
+}
+
+Datum
+pgq_create_unlogged(PG_FUNCTION_ARGS)
+{
+	create_by_pgmq_name(fcinfo, true);
 	PG_RETURN_VOID();
 }
 
@@ -414,6 +506,14 @@ may_create_queues(void)
  */
 Datum
 pgq_drop_queue(PG_FUNCTION_ARGS)
+{
+	if (PG_NARGS() == 2)
+		pgq_check_not_null(fcinfo, 1, "partitioned");
+	return drop_queue(fcinfo);
+}
+
+static Datum
+drop_queue(FunctionCallInfo fcinfo)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqExec		exec;
@@ -473,6 +573,39 @@ pgq_drop_queue(PG_FUNCTION_ARGS)
 }
 
 /*
+ * pgmq.drop_queue(queue_name text [, partitioned boolean]) returns boolean
+ *
+ * drop_queue; the two-argument form warns as pgmq's does.  (pgq's own
+ * two-argument form ignores partitioned silently: a queue's tables say
+ * what they are.)
+ */
+Datum
+pgmq_drop_queue(PG_FUNCTION_ARGS)
+{
+	if (PG_NARGS() == 2)
+		ereport(WARNING,
+				(errmsg("drop_queue(queue_name, partitioned) is deprecated and will be removed in PGMQ v2.0. Use drop_queue(queue_name) instead")));
+	return drop_queue(fcinfo);
+}
+
+/*
+ * detach_archive(queue_name text) returns void
+ *
+ * In pgmq, keeps a queue's archive when DROP EXTENSION pgmq drops the
+ * queues.  DROP EXTENSION pgq never drops a queue's tables, so there is
+ * nothing to detach: the queue's owner may call it, and nothing changes.
+ */
+Datum
+pgq_detach_archive(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	(void) pgq_check_queue_owner(name, "detach the archive of", false);
+	PG_RETURN_VOID();
+}
+
+/*
  * purge_queue(queue_name text) returns bigint
  *
  * Deletes every message of the queue (the archive is kept) and returns how
@@ -503,7 +636,8 @@ pgq_purge_queue(PG_FUNCTION_ARGS)
 }
 
 /*
- * list_queues() returns setof pgq.queue_record
+ * list_queues() returns setof queue_record: queue_name, is_partitioned,
+ * is_unlogged, created_at
  */
 Datum
 pgq_list_queues(PG_FUNCTION_ARGS)
@@ -515,12 +649,13 @@ pgq_list_queues(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	pgq_begin(&exec);
-	pgq_run_sql("SELECT queue_name, is_unlogged, created_at FROM pgq.meta ORDER BY queue_name",
+	pgq_run_sql("SELECT queue_name, is_partitioned, is_unlogged, created_at"
+				" FROM pgq.meta ORDER BY queue_name",
 				SPI_OK_SELECT, "listing", "*");
 	for (i = 0; i < SPI_processed; i++)
 	{
-		Datum		values[3];
-		bool		nulls[3];
+		Datum		values[4];
+		bool		nulls[4];
 
 		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -33,7 +33,15 @@
 PG_FUNCTION_INFO_V1(pgq_metrics);
 PG_FUNCTION_INFO_V1(pgq_metrics_all);
 
+/* the columns of metrics_result, in pgmq's order */
 #define METRICS_NATTS 7
+#define M_QUEUE_NAME			0
+#define M_QUEUE_LENGTH			1
+#define M_NEWEST_MSG_AGE_SEC	2
+#define M_OLDEST_MSG_AGE_SEC	3
+#define M_TOTAL_MESSAGES		4
+#define M_SCRAPE_TIME			5
+#define M_QUEUE_VISIBLE_LENGTH	6
 
 static void run_one_row(PgqQueue *queue, PgqStmt stmt, Datum *args,
 						const char *nulls);
@@ -138,8 +146,8 @@ estimate_long_queue(PgqQueue *queue, TimestampTz now, int64 limit,
 	args[0] = ObjectIdGetDatum(queue->relid);
 	run_one_row(queue, PGQ_STMT_METRICS_ENDS, args, NULL);
 
-	get_age(1, now, &values[3], &nulls[3]);	/* newest_msg_age_sec */
-	get_age(2, now, &values[4], &nulls[4]);	/* oldest_msg_age_sec */
+	get_age(1, now, &values[M_NEWEST_MSG_AGE_SEC], &nulls[M_NEWEST_MSG_AGE_SEC]);
+	get_age(2, now, &values[M_OLDEST_MSG_AGE_SEC], &nulls[M_OLDEST_MSG_AGE_SEC]);
 
 	length = get_int8(3, &isnull);
 	if (length <= limit)
@@ -199,12 +207,12 @@ estimate_long_queue(PgqQueue *queue, TimestampTz now, int64 limit,
 	else
 		length = Max(length, visible + limit + 1);	/* invisible > limit */
 
-	values[1] = Int64GetDatum(length);
-	values[2] = Int64GetDatum(visible);
+	values[M_QUEUE_LENGTH] = Int64GetDatum(length);
+	values[M_QUEUE_VISIBLE_LENGTH] = Int64GetDatum(visible);
 }
 
 /*
- * Fill the seven columns of pgq.metrics_result for one queue.  Must be
+ * Fill the seven columns of metrics_result for one queue.  Must be
  * called connected to SPI; the queue_name datum is allocated in the
  * current memory context.
  *
@@ -238,20 +246,21 @@ queue_metrics(PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls)
 	desc = SPI_tuptable->tupdesc;
 
 	memset(nulls, 0, sizeof(bool) * METRICS_NATTS);
-	values[0] = CStringGetTextDatum(queue->name);
-	values[1] = SPI_getbinval(tup, desc, 1, &isnull);	/* queue_length */
-	values[2] = SPI_getbinval(tup, desc, 2, &isnull);	/* queue_visible_length */
+	values[M_QUEUE_NAME] = CStringGetTextDatum(queue->name);
+	values[M_QUEUE_LENGTH] = SPI_getbinval(tup, desc, 1, &isnull);
+	values[M_QUEUE_VISIBLE_LENGTH] = SPI_getbinval(tup, desc, 2, &isnull);
 
-	get_age(3, now, &values[3], &nulls[3]);	/* newest_msg_age_sec */
-	get_age(4, now, &values[4], &nulls[4]);	/* oldest_msg_age_sec */
+	get_age(3, now, &values[M_NEWEST_MSG_AGE_SEC], &nulls[M_NEWEST_MSG_AGE_SEC]);
+	get_age(4, now, &values[M_OLDEST_MSG_AGE_SEC], &nulls[M_OLDEST_MSG_AGE_SEC]);
 
-	d = SPI_getbinval(tup, desc, 5, &isnull);	/* total_messages */
-	values[5] = isnull ? Int64GetDatum(0) : d;
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	values[M_TOTAL_MESSAGES] = isnull ? Int64GetDatum(0) : d;
 
-	values[6] = TimestampTzGetDatum(now);	/* scrape_time */
+	values[M_SCRAPE_TIME] = TimestampTzGetDatum(now);
 
-	if (limit >= 0 && DatumGetInt64(values[1]) > limit)
-		estimate_long_queue(queue, now, limit, DatumGetInt64(values[2]), values, nulls);
+	if (limit >= 0 && DatumGetInt64(values[M_QUEUE_LENGTH]) > limit)
+		estimate_long_queue(queue, now, limit, DatumGetInt64(values[M_QUEUE_VISIBLE_LENGTH]),
+							values, nulls);
 }
 
 /*
@@ -324,10 +333,10 @@ measure_apart(const char *name, Oid relid, TimestampTz now, AclMode required,
 			 * one queue cannot stall the scrape of all of them.
 			 */
 			memset(nulls, true, sizeof(bool) * METRICS_NATTS);
-			values[0] = CStringGetTextDatum(name);
-			nulls[0] = false;
-			values[6] = TimestampTzGetDatum(now);
-			nulls[6] = false;
+			values[M_QUEUE_NAME] = CStringGetTextDatum(name);
+			nulls[M_QUEUE_NAME] = false;
+			values[M_SCRAPE_TIME] = TimestampTzGetDatum(now);
+			nulls[M_SCRAPE_TIME] = false;
 			found = true;
 		}
 		else if (pgq_lookup_queue(name, AccessShareLock, required, &queue, true))

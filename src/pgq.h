@@ -42,8 +42,11 @@ typedef enum PgqStmt
 	PGQ_STMT_SEND,
 	PGQ_STMT_SEND_BATCH,
 	PGQ_STMT_READ,
+	PGQ_STMT_READ_PGMQ,			/* the same, returning pgmq.message_record */
 	PGQ_STMT_POP,
+	PGQ_STMT_POP_PGMQ,
 	PGQ_STMT_SET_VT,
+	PGQ_STMT_SET_VT_PGMQ,
 	PGQ_STMT_DELETE,
 	PGQ_STMT_DELETE_BATCH,
 	PGQ_STMT_ARCHIVE,
@@ -58,7 +61,7 @@ typedef enum PgqStmt
 } PgqStmt;
 
 /* one statement of the catalogue in statements.c */
-#define PGQ_STMT_MAX_ARGS	3
+#define PGQ_STMT_MAX_ARGS	4
 #define PGQ_STMT_MAX_COLS	7
 
 typedef struct PgqStmtDef
@@ -85,6 +88,18 @@ typedef struct PgqQueue
 	bool		transient;
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqQueue;
+
+/*
+ * Whose rules a call follows: pgq's own (schema pgq), or pgmq's (schema
+ * pgmq, extension pgq_pgmq), which accept what pgmq accepts (a NULL
+ * message, negative delays and visibility timeouts, qty 0) and return
+ * pgmq's six-column message_record.
+ */
+typedef enum PgqDialect
+{
+	PGQ_DIALECT_PGQ,
+	PGQ_DIALECT_PGMQ
+} PgqDialect;
 
 /* what grant.c gives a role on a queue */
 typedef enum PgqAccess
@@ -117,7 +132,8 @@ extern Oid	pgq_check_queue_owner(const char *name, const char *action, bool late
 extern Oid	pgq_msg_id_sequence(Oid relid);
 extern void pgq_check_queue_tables(const char *name, Oid relid);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);
-extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname);
+extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname,
+										PgqDialect dialect);
 
 /* lifecycle.c */
 extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);

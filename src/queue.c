@@ -25,6 +25,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -47,42 +48,62 @@
 static void check_column(Relation rel, const char *name, const char *column, Oid type);
 
 /*
- * Reject a name that is not 1 to PGQ_MAX_NAME_LEN characters of [a-z0-9_]
- * starting with a letter or underscore.  Such a name is a valid unquoted
- * identifier once prefixed, so no user text can change the SQL it is put in.
+ * Reject a name that is not 1 to PGQ_MAX_NAME_LEN bytes long, or that holds
+ * a control character or one of the characters and sequences pgmq refuses
+ * ($ ; ' --).  Anything else is allowed, as pgmq allows it: capitals
+ * (folded by pgq_get_queue_name), hyphens, leading digits, spaces.  Every
+ * name goes into SQL through quote_identifier() or as a parameter, so its
+ * characters cannot change the SQL; the limit keeps "q_<name>_msg_id_seq"
+ * and the other derived names within NAMEDATALEN.
  */
 void
 pgq_check_queue_name(const char *name)
 {
 	size_t		len = strlen(name);
-	bool		ok = (len >= 1 && len <= PGQ_MAX_NAME_LEN);
+	const char *bad = NULL;
 	size_t		i;
 
-	for (i = 0; ok && i < len; i++)
-	{
-		char		c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || c == '_' ||
-			  (i > 0 && c >= '0' && c <= '9')))
-			ok = false;
-	}
-
-	if (!ok)
+	if (len < 1 || len > PGQ_MAX_NAME_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("invalid queue name \"%s\"", name),
-				 errhint("Queue names are 1 to %d characters long, made of lower-case letters, digits and underscores, and start with a letter or an underscore.",
-						 PGQ_MAX_NAME_LEN)));
+				 errdetail("Queue names are 1 to %d bytes long.", PGQ_MAX_NAME_LEN)));
+
+	for (i = 0; bad == NULL && i < len; i++)
+	{
+		unsigned char c = (unsigned char) name[i];
+
+		if (c < 0x20 || c == 0x7f)
+			bad = "a control character";
+		else if (c == '$')
+			bad = "\"$\"";
+		else if (c == ';')
+			bad = "\";\"";
+		else if (c == '\'')
+			bad = "a quote (')";
+		else if (c == '-' && name[i + 1] == '-')
+			bad = "\"--\"";
+	}
+	if (bad != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid queue name \"%s\"", name),
+				 errdetail("Queue names may not contain %s.", bad),
+				 errhint("Queue names may hold any character but control characters, $, ;, ' and --.")));
 }
 
 /*
- * Fetch the queue name argument, rejecting NULL and bad names.  name must
- * have room for PGQ_MAX_NAME_LEN + 1 bytes.
+ * Fetch the queue name argument, rejecting NULL and bad names, and fold
+ * ASCII capitals to lower case, as PostgreSQL folds unquoted identifiers
+ * and as pgmq names its tables: "MyQueue" is queue "myqueue", whose tables
+ * are pgq.q_myqueue and pgq.a_myqueue.  name must have room for
+ * PGQ_MAX_NAME_LEN + 1 bytes.
  */
 void
 pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name)
 {
 	char	   *arg;
+	char	   *c;
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -91,6 +112,11 @@ pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name)
 
 	arg = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	pgq_check_queue_name(arg);
+	for (c = arg; *c != '\0'; c++)
+	{
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+	}
 	strlcpy(name, arg, PGQ_MAX_NAME_LEN + 1);
 	pfree(arg);
 }
@@ -105,12 +131,14 @@ pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname)
 }
 
 /*
- * now + seconds, for visibility timeouts and delays given in seconds.
+ * now + seconds, for visibility timeouts and delays given in seconds.  pgq
+ * refuses a negative number of seconds; pgmq takes it as a time in the
+ * past (the message is visible at once).
  */
 TimestampTz
-pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname)
+pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname, PgqDialect dialect)
 {
-	if (seconds < 0)
+	if (seconds < 0 && dialect == PGQ_DIALECT_PGQ)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname)));
@@ -268,17 +296,22 @@ pgq_meta_owner(const char *name, bool latest)
 
 /*
  * Refuse to run on the objects of a version of pgq older than this library
- * (0.4.0): after the library is installed and before ALTER EXTENSION pgq
- * UPDATE, the queue tables still belong to the roles that made them.
- * Returns the OID of pgq.meta.  (pgq_tables_owner calls this; its result
- * is kept until pgq.meta or schema pgq changes.)
+ * (0.5.0): after the library is installed and before ALTER EXTENSION pgq
+ * UPDATE, the queue tables may still belong to the roles that made them
+ * (before 0.4.0), and the result types have another column order (before
+ * 0.5.0).  pgq's own update scripts, which run the library on the objects
+ * of the version they update, are let through.  Returns the OID of
+ * pgq.meta.  (pgq_tables_owner calls this; its result is kept until
+ * pgq.meta or schema pgq changes.)
  */
 Oid
 pgq_check_extension_updated(void)
 {
 	Oid			meta = get_relname_relid("meta", get_namespace_oid(PGQ_SCHEMA, false));
 
-	if (!OidIsValid(meta) || get_attnum(meta, "owner") == InvalidAttrNumber)
+	if (creating_extension && CurrentExtensionObject == get_extension_oid("pgq", true))
+		return meta;
+	if (!OidIsValid(meta) || get_attnum(meta, "is_partitioned") == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension pgq must be updated before it is used"),

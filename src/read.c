@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * read.c
- *		Consuming messages: read (hand out with a visibility timeout), pop
+ *		Consuming messages: read (hand out with a visibility timeout),
+ *		read_with_poll (the same, waiting a while for messages to come), pop
  *		(hand out and delete) and set_vt (move a message's visibility).
  *
  * read and pop pick visible messages (vt <= now), the one visible longest
@@ -14,32 +15,63 @@
  * "now" is the clock time of the call, taken once and passed to the
  * statement, so the visibility test and the new vt agree.
  *
+ * Each function has a second entry point for schema pgmq (extension
+ * pgq_pgmq): it accepts what pgmq accepts (a negative vt, qty 0) and
+ * returns pgmq's six-column message_record.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "pgq.h"
 
 PG_FUNCTION_INFO_V1(pgq_read);
+PG_FUNCTION_INFO_V1(pgq_read_with_poll);
 PG_FUNCTION_INFO_V1(pgq_pop);
 PG_FUNCTION_INFO_V1(pgq_set_vt);
+PG_FUNCTION_INFO_V1(pgmq_read);
+PG_FUNCTION_INFO_V1(pgmq_read_with_poll);
+PG_FUNCTION_INFO_V1(pgmq_pop);
+PG_FUNCTION_INFO_V1(pgmq_set_vt);
 
-static int32 get_qty(FunctionCallInfo fcinfo, int argno);
-static int32 get_vt(FunctionCallInfo fcinfo, int argno);
-static void run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
-							 PgqStmt stmt, Datum *values);
+/* the statement of each operation, per dialect */
+#define DIALECT_STMT(stmt, dialect) \
+	((dialect) == PGQ_DIALECT_PGMQ ? stmt##_PGMQ : stmt)
 
+static int32 get_qty(FunctionCallInfo fcinfo, int argno, PgqDialect dialect);
+static int32 get_int(FunctionCallInfo fcinfo, int argno, const char *argname);
+static bool get_conditional(FunctionCallInfo fcinfo, int argno, PgqDialect dialect,
+							Datum *conditional);
+static uint64 run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
+							   PgqStmt stmt, Datum *values, const char *nulls);
+static Datum read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll);
+static Datum pop(FunctionCallInfo fcinfo, PgqDialect dialect);
+static Datum set_vt(FunctionCallInfo fcinfo, PgqDialect dialect);
+
+/*
+ * The qty argument.  pgq wants at least 1; pgmq's LIMIT takes 0 (no
+ * messages, returned as 0 here) and refuses a negative number as LIMIT
+ * does.
+ */
 static int32
-get_qty(FunctionCallInfo fcinfo, int argno)
+get_qty(FunctionCallInfo fcinfo, int argno, PgqDialect dialect)
 {
 	int32		qty;
 
 	pgq_check_not_null(fcinfo, argno, "qty");
 	qty = PG_GETARG_INT32(argno);
-	if (qty < 1)
+	if (dialect == PGQ_DIALECT_PGMQ && qty < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+				 errmsg("LIMIT must not be negative")));
+	if (dialect == PGQ_DIALECT_PGQ && qty < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("qty must be at least 1")));
@@ -47,78 +79,175 @@ get_qty(FunctionCallInfo fcinfo, int argno)
 }
 
 static int32
-get_vt(FunctionCallInfo fcinfo, int argno)
+get_int(FunctionCallInfo fcinfo, int argno, const char *argname)
 {
-	pgq_check_not_null(fcinfo, argno, "vt");
+	pgq_check_not_null(fcinfo, argno, argname);
 	return PG_GETARG_INT32(argno);
 }
 
 /*
- * Run one of the statements that return pgq.message_record rows and hand
- * the rows back as the function's result set.
+ * The conditional argument of read and read_with_poll: true, with the jsonb
+ * every message read must contain, or false for no condition (the empty
+ * object '{}', as pgmq has it; NULL too in schema pgmq).
  */
-static void
-run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue, PgqStmt stmt, Datum *values)
+static bool
+get_conditional(FunctionCallInfo fcinfo, int argno, PgqDialect dialect, Datum *conditional)
 {
-	PgqExec		exec;
+	Jsonb	   *jb;
 
-	InitMaterializedSRF(fcinfo, 0);
+	if (PG_NARGS() <= argno)
+		return false;
+	if (dialect == PGQ_DIALECT_PGMQ && PG_ARGISNULL(argno))
+		return false;
+	pgq_check_not_null(fcinfo, argno, "conditional");
 
-	pgq_begin(&exec);
-	pgq_run(queue, stmt, values, NULL, fcinfo);
-	pgq_end(&exec);
+	jb = PG_GETARG_JSONB_P(argno);
+	if (JB_ROOT_IS_OBJECT(jb) && JB_ROOT_COUNT(jb) == 0)
+		return false;
+	*conditional = PointerGetDatum(jb);
+	return true;
 }
 
 /*
- * read(queue_name text, vt integer, qty integer) returns setof pgq.message_record
+ * Run one of the statements that return message_record rows, adding the
+ * rows to the function's result set; returns how many there were.
  */
-Datum
-pgq_read(PG_FUNCTION_ARGS)
+static uint64
+run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue, PgqStmt stmt,
+				 Datum *values, const char *nulls)
+{
+	PgqExec		exec;
+	uint64		n;
+
+	pgq_begin(&exec);
+	pgq_run(queue, stmt, values, nulls, fcinfo);
+	n = SPI_processed;
+	pgq_end(&exec);
+	return n;
+}
+
+/*
+ * read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
+ * read_with_poll(queue_name text, vt integer, qty integer,
+ *				  max_poll_seconds integer DEFAULT 5, poll_interval_ms integer DEFAULT 100,
+ *				  conditional jsonb DEFAULT '{}')
+ *   returns setof message_record
+ *
+ * read_with_poll reads, and while the read finds nothing and
+ * max_poll_seconds have not passed, sleeps poll_interval_ms on the
+ * backend's latch and reads again.  The sleep ends at once for a query
+ * cancel, statement_timeout or a shutdown.  It holds no row lock while it
+ * sleeps; it keeps the queue's table locked (as every pgq function does
+ * until its transaction ends), so drop_queue waits for it.  Each read
+ * takes a new snapshot (under READ COMMITTED), so messages committed
+ * meanwhile are found.
+ */
+static Datum
+read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
-	TimestampTz now = GetCurrentTimestamp();
-	Datum		values[3];
+	int32		vt;
+	int32		qty;
+	int32		poll_ms = 0;
+	TimestampTz deadline = 0;
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 
 	pgq_get_queue_name(fcinfo, 0, name);
-	values[0] = TimestampTzGetDatum(now);
-	values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, get_vt(fcinfo, 1), "vt"));
-	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 2));
+	vt = get_int(fcinfo, 1, "vt");
+	qty = get_qty(fcinfo, 2, dialect);
+	if (!get_conditional(fcinfo, poll ? 5 : 3, dialect, &values[3]))
+	{
+		values[3] = (Datum) 0;
+		nulls[3] = 'n';
+	}
+	if (poll)
+	{
+		int32		max_poll_seconds = get_int(fcinfo, 3, "max_poll_seconds");
+
+		poll_ms = get_int(fcinfo, 4, "poll_interval_ms");
+		if (dialect == PGQ_DIALECT_PGQ && max_poll_seconds < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_poll_seconds must not be negative")));
+		if (dialect == PGQ_DIALECT_PGQ && poll_ms < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("poll_interval_ms must be at least 1")));
+		/* pgmq would spin without sleeping: sleep 1 ms at least */
+		poll_ms = Max(poll_ms, 1);
+		deadline = GetCurrentTimestamp() +
+			(TimestampTz) Max(max_poll_seconds, 0) * USECS_PER_SEC;
+	}
+	/* a negative vt in pgmq's dialect: checked, not refused */
+	(void) pgq_seconds_from_now(0, vt, "vt", dialect);
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_READ, values);
+	InitMaterializedSRF(fcinfo, 0);
+	if (qty == 0)
+		return (Datum) 0;
+
+	for (;;)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		long		wait_ms;
+
+		values[0] = TimestampTzGetDatum(now);
+		values[1] = Int64GetDatum((int64) qty);
+		values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, vt, "vt", dialect));
+		if (run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_READ, dialect),
+							 values, nulls) > 0 || !poll)
+			break;
+
+		now = GetCurrentTimestamp();
+		if (now >= deadline)
+			break;
+		wait_ms = Min((long) poll_ms, (long) ((deadline - now + 999) / 1000));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 wait_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 
 	return (Datum) 0;
 }
 
 /*
  * pop(queue_name text, qty integer DEFAULT 1) returns setof pgq.message_record
+ * pgmq.pop(queue_name text) returns setof pgmq.message_record
  */
-Datum
-pgq_pop(PG_FUNCTION_ARGS)
+static Datum
+pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
 	Datum		values[2];
+	int32		qty = 1;
 
 	pgq_get_queue_name(fcinfo, 0, name);
+	if (PG_NARGS() > 1)
+		qty = get_qty(fcinfo, 1, dialect);
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
-	values[1] = Int64GetDatum((int64) get_qty(fcinfo, 1));
+	values[1] = Int64GetDatum((int64) qty);
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_POP, values);
+	InitMaterializedSRF(fcinfo, 0);
+	if (qty > 0)
+		(void) run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
+								values, NULL);
 
 	return (Datum) 0;
 }
 
 /*
- * set_vt(queue_name text, msg_id bigint, vt integer) returns setof pgq.message_record
+ * set_vt(queue_name text, msg_id bigint, vt integer) returns setof message_record
  *
  * The message becomes visible vt seconds from now; no row if it does not
  * exist.
  */
-Datum
-pgq_set_vt(PG_FUNCTION_ARGS)
+static Datum
+set_vt(FunctionCallInfo fcinfo, PgqDialect dialect)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
@@ -128,10 +257,61 @@ pgq_set_vt(PG_FUNCTION_ARGS)
 	pgq_check_not_null(fcinfo, 1, "msg_id");
 	values[0] = PG_GETARG_DATUM(1);
 	values[1] = TimestampTzGetDatum(pgq_seconds_from_now(GetCurrentTimestamp(),
-														 get_vt(fcinfo, 2), "vt"));
+														 get_int(fcinfo, 2, "vt"),
+														 "vt", dialect));
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
-	run_message_stmt(fcinfo, &queue, PGQ_STMT_SET_VT, values);
+	InitMaterializedSRF(fcinfo, 0);
+	(void) run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_SET_VT, dialect),
+							values, NULL);
 
 	return (Datum) 0;
+}
+
+Datum
+pgq_read(PG_FUNCTION_ARGS)
+{
+	return read_messages(fcinfo, PGQ_DIALECT_PGQ, false);
+}
+
+Datum
+pgq_read_with_poll(PG_FUNCTION_ARGS)
+{
+	return read_messages(fcinfo, PGQ_DIALECT_PGQ, true);
+}
+
+Datum
+pgq_pop(PG_FUNCTION_ARGS)
+{
+	return pop(fcinfo, PGQ_DIALECT_PGQ);
+}
+
+Datum
+pgq_set_vt(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, PGQ_DIALECT_PGQ);
+}
+
+Datum
+pgmq_read(PG_FUNCTION_ARGS)
+{
+	return read_messages(fcinfo, PGQ_DIALECT_PGMQ, false);
+}
+
+Datum
+pgmq_read_with_poll(PG_FUNCTION_ARGS)
+{
+	return read_messages(fcinfo, PGQ_DIALECT_PGMQ, true);
+}
+
+Datum
+pgmq_pop(PG_FUNCTION_ARGS)
+{
+	return pop(fcinfo, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_set_vt(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, PGQ_DIALECT_PGMQ);
 }

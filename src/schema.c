@@ -8,6 +8,9 @@
  * update scripts run with the schema first in search_path.  So nothing in
  * the schema may belong to anyone else, nobody else may create in it, and
  * nobody else may write pgq.meta or hang triggers, rules or policies on it.
+ * The same holds for schema pgmq when extension pgq_pgmq is installed: its
+ * callers resolve pgmq's function names there, and a function another role
+ * put there (an overload taking text, say) would answer their calls.
  * A database restored from a dump of an older version, a schema someone
  * prepared before CREATE EXTENSION, or grants made by hand can each break
  * that; pgq then refuses to work (55000) and says what it found.
@@ -36,11 +39,14 @@ PG_FUNCTION_INFO_V1(pgq_check_schema_sql);
  */
 static const char *const check_sql =
 "WITH n AS ("
-"  SELECT s.oid, s.nspowner, s.nspacl FROM pg_catalog.pg_namespace s"
-"   WHERE s.nspname OPERATOR(pg_catalog.=) 'pgq'),"
+"  SELECT s.oid, s.nspowner, s.nspacl, s.nspname FROM pg_catalog.pg_namespace s"
+"   WHERE s.nspname OPERATOR(pg_catalog.=) 'pgq'"
+"      OR (s.nspname OPERATOR(pg_catalog.=) 'pgmq'"
+"          AND EXISTS (SELECT 1 FROM pg_catalog.pg_extension e"
+"                       WHERE e.extname OPERATOR(pg_catalog.=) 'pgq_pgmq'))),"
 " ext AS ("
 "  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, pg_catalog.pg_extension e"
-"   WHERE e.extname OPERATOR(pg_catalog.=) 'pgq'"
+"   WHERE e.extname OPERATOR(pg_catalog.=) ANY (ARRAY['pgq', 'pgq_pgmq'])"
 "     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
 "     AND d.refobjid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'),"
 " old AS ("
@@ -87,7 +93,7 @@ static const char *const check_sql =
 "    FROM pg_catalog.pg_opfamily a)"
 /* objects of others in the schema */
 " SELECT pg_catalog.format('%s %s belongs to role %s', i.type, i.identity,"
-"                         o.owner::pg_catalog.regrole)"
+"                         o.owner::pg_catalog.regrole), n.nspname::pg_catalog.text"
 "   FROM objs o, n, pg_catalog.pg_identify_object(o.classid, o.objid, 0) i"
 "  WHERE o.nsp OPERATOR(pg_catalog.=) n.oid AND i.identity IS NOT NULL"
 "    AND o.owner OPERATOR(pg_catalog.<>) n.nspowner"
@@ -96,9 +102,10 @@ static const char *const check_sql =
 "                       AND ext.objid OPERATOR(pg_catalog.=) o.objid)"
 /* others' right to create in it */
 " UNION ALL"
-" SELECT pg_catalog.format('role %s may create objects in schema pgq',"
+" SELECT pg_catalog.format('role %s may create objects in schema %s',"
 "                         CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
-"                              ELSE a.grantee::pg_catalog.regrole::pg_catalog.text END)"
+"                              ELSE a.grantee::pg_catalog.regrole::pg_catalog.text END,"
+"                         n.nspname), n.nspname::pg_catalog.text"
 "   FROM n, pg_catalog.aclexplode(n.nspacl) a"
 "  WHERE NOT $1 AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'"
 "    AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner"
@@ -107,26 +114,26 @@ static const char *const check_sql =
 " SELECT pg_catalog.format('role %s holds %s on pgq.meta',"
 "                         CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
 "                              ELSE a.grantee::pg_catalog.regrole::pg_catalog.text END,"
-"                         a.privilege_type)"
+"                         a.privilege_type), 'pgq'"
 "   FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
 "  WHERE NOT $1 AND c.oid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass"
 "    AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
 "    AND a.grantee OPERATOR(pg_catalog.<>) c.relowner"
 " UNION ALL"
-" SELECT pg_catalog.format('column %s of pgq.meta has privileges of its own', t.attname)"
+" SELECT pg_catalog.format('column %s of pgq.meta has privileges of its own', t.attname), 'pgq'"
 "   FROM pg_catalog.pg_attribute t"
 "  WHERE NOT $1 AND t.attrelid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass"
 "    AND t.attacl IS NOT NULL"
 /* code hung on pgq.meta */
 " UNION ALL"
-" SELECT pg_catalog.format('pgq.meta has %s', w.what)"
+" SELECT pg_catalog.format('pgq.meta has %s', w.what), 'pgq'"
 "   FROM (SELECT pg_catalog.concat('trigger ', g.tgname) AS what FROM pg_catalog.pg_trigger g"
 "          WHERE g.tgrelid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass"
 "         UNION ALL SELECT pg_catalog.concat('rule ', r.rulename) FROM pg_catalog.pg_rewrite r"
 "          WHERE r.ev_class OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass"
 "         UNION ALL SELECT pg_catalog.concat('policy ', p.polname) FROM pg_catalog.pg_policy p"
 "          WHERE p.polrelid OPERATOR(pg_catalog.=) 'pgq.meta'::pg_catalog.regclass) w"
-" ORDER BY 1";
+" ORDER BY 2 DESC, 1";
 
 /* how many findings the error lists at most */
 #define MAX_LISTED	10
@@ -164,9 +171,10 @@ pgq_check_schema(bool old_queues)
 
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("schema pgq holds objects or grants pgq cannot trust"),
+			 errmsg("schema %s holds objects or grants pgq cannot trust",
+					SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
 			 errdetail("%s", found.data),
-			 errhint("Every object in schema pgq must belong to its owner, and only its owner may create in it or write pgq.meta: drop, move or revoke what is listed. A dump of pgq before 0.4.0 is restored into CREATE EXTENSION pgq VERSION '0.3.0', then ALTER EXTENSION pgq UPDATE.")));
+			 errhint("Every object in schemas pgq and pgmq (with extension pgq_pgmq) must belong to the schema's owner, and only its owner may create in it or write pgq.meta: drop, move or revoke what is listed. A dump of pgq before 0.4.0 is restored into CREATE EXTENSION pgq VERSION '0.3.0', then ALTER EXTENSION pgq UPDATE.")));
 }
 
 /*

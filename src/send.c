@@ -4,7 +4,9 @@
  *		Producing messages: send and send_batch, in all their overloads.
  *
  * Each overload set maps to three C entry points that differ only in how
- * the delay is given: none, integer seconds, or an absolute timestamptz.
+ * the delay is given: none, integer seconds, or an absolute timestamptz,
+ * and three more for schema pgmq, which follow pgmq's rules (a NULL
+ * message is stored, a negative delay means "visible now").
  * Whether headers are given is told by the argument count.  The message's
  * vt (when it becomes visible) is computed here and passed as a parameter
  * to the prepared INSERT.
@@ -25,6 +27,12 @@ PG_FUNCTION_INFO_V1(pgq_send_at);
 PG_FUNCTION_INFO_V1(pgq_send_batch);
 PG_FUNCTION_INFO_V1(pgq_send_batch_delay);
 PG_FUNCTION_INFO_V1(pgq_send_batch_at);
+PG_FUNCTION_INFO_V1(pgmq_send);
+PG_FUNCTION_INFO_V1(pgmq_send_delay);
+PG_FUNCTION_INFO_V1(pgmq_send_at);
+PG_FUNCTION_INFO_V1(pgmq_send_batch);
+PG_FUNCTION_INFO_V1(pgmq_send_batch_delay);
+PG_FUNCTION_INFO_V1(pgmq_send_batch_at);
 
 /* how the last argument gives the delay */
 typedef enum DelayKind
@@ -34,18 +42,18 @@ typedef enum DelayKind
 	DELAY_AT					/* timestamptz */
 } DelayKind;
 
-static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind);
+static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 							  bool nulls_ok);
-static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind);
-static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind);
+static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
+static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 
 /*
  * When a message sent now becomes visible.  The delay, if any, is the last
  * argument.
  */
 static TimestampTz
-visible_at(FunctionCallInfo fcinfo, DelayKind kind)
+visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	int			argno = PG_NARGS() - 1;
@@ -56,7 +64,7 @@ visible_at(FunctionCallInfo fcinfo, DelayKind kind)
 
 	pgq_check_not_null(fcinfo, argno, "delay");
 	if (kind == DELAY_SECONDS)
-		return pgq_seconds_from_now(now, PG_GETARG_INT32(argno), "delay");
+		return pgq_seconds_from_now(now, PG_GETARG_INT32(argno), "delay", dialect);
 
 	at = PG_GETARG_TIMESTAMPTZ(argno);
 	if (TIMESTAMP_NOT_FINITE(at))
@@ -91,45 +99,63 @@ check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 }
 
 /*
- * send(queue_name, msg [, headers] [, delay]) returns bigint
+ * send(queue_name, msg [, headers] [, delay]) returns setof bigint: the new
+ * message's msg_id, as one row (pgmq's shape).  Returned value per call:
+ * the message is stored on the first call, whose result is the only row.
  */
 static Datum
-send_one(FunctionCallInfo fcinfo, DelayKind kind)
+send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 {
-	int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
-	bool		has_headers = (nargs_no_delay == 3);
-	char		name[PGQ_MAX_NAME_LEN + 1];
-	PgqQueue	queue;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	PgqExec		exec;
-	bool		isnull;
-	int64		msg_id;
+	FuncCallContext *funcctx;
 
-	pgq_get_queue_name(fcinfo, 0, name);
-	pgq_check_not_null(fcinfo, 1, "msg");
-	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
-	values[1] = PG_GETARG_DATUM(1);
-	if (has_headers && !PG_ARGISNULL(2))
-		values[2] = PG_GETARG_DATUM(2);
-	else
+	if (SRF_IS_FIRSTCALL())
 	{
-		values[2] = (Datum) 0;
-		nulls[2] = 'n';
+		int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
+		bool		has_headers = (nargs_no_delay == 3);
+		char		name[PGQ_MAX_NAME_LEN + 1];
+		PgqQueue	queue;
+		Datum		values[3];
+		char		nulls[3] = {' ', ' ', ' '};
+		PgqExec		exec;
+		bool		isnull;
+		int64		msg_id;
+
+		pgq_get_queue_name(fcinfo, 0, name);
+		if (dialect == PGQ_DIALECT_PGQ)
+			pgq_check_not_null(fcinfo, 1, "msg");
+		values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind, dialect));
+		values[1] = PG_GETARG_DATUM(1);
+		if (PG_ARGISNULL(1))
+			nulls[1] = 'n';
+		if (has_headers && !PG_ARGISNULL(2))
+			values[2] = PG_GETARG_DATUM(2);
+		else
+		{
+			values[2] = (Datum) 0;
+			nulls[2] = 'n';
+		}
+
+		pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
+
+		pgq_begin(&exec);
+		pgq_run(&queue, PGQ_STMT_SEND, values, nulls, NULL);
+		if (SPI_processed != 1)
+			elog(ERROR, "pgq: send to queue \"%s\" stored " UINT64_FORMAT " rows",
+				 name, SPI_processed);
+		msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+		pgq_end(&exec);
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		funcctx->max_calls = 1;
+		funcctx->user_fctx = MemoryContextAlloc(funcctx->multi_call_memory_ctx, sizeof(int64));
+		*(int64 *) funcctx->user_fctx = msg_id;
 	}
 
-	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
-
-	pgq_begin(&exec);
-	pgq_run(&queue, PGQ_STMT_SEND, values, nulls, NULL);
-	if (SPI_processed != 1)
-		elog(ERROR, "pgq: send to queue \"%s\" stored " UINT64_FORMAT " rows",
-			 name, SPI_processed);
-	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	pgq_end(&exec);
-
-	PG_RETURN_INT64(msg_id);
+	funcctx = SRF_PERCALL_SETUP();
+	if (funcctx->call_cntr < funcctx->max_calls)
+		SRF_RETURN_NEXT(funcctx, Int64GetDatum(*(int64 *) funcctx->user_fctx));
+	SRF_RETURN_DONE(funcctx);
 }
 
 /*
@@ -137,7 +163,7 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind)
  * the new msg_ids in the order of msgs.
  */
 static Datum
-send_batch(FunctionCallInfo fcinfo, DelayKind kind)
+send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 {
 	int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
 	bool		has_headers = (nargs_no_delay == 3);
@@ -149,7 +175,12 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 	PgqExec		exec;
 
 	pgq_get_queue_name(fcinfo, 0, name);
-	nmsgs = check_jsonb_array(fcinfo, 1, "msgs", false);
+
+	/* pgmq stores no message for a NULL array, and NULL for a NULL element */
+	if (dialect == PGQ_DIALECT_PGMQ && PG_ARGISNULL(1))
+		nmsgs = 0;
+	else
+		nmsgs = check_jsonb_array(fcinfo, 1, "msgs", dialect == PGQ_DIALECT_PGMQ);
 	values[1] = PG_GETARG_DATUM(1);
 	if (has_headers && !PG_ARGISNULL(2))
 	{
@@ -167,7 +198,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 		values[2] = (Datum) 0;
 		nulls[2] = 'n';
 	}
-	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind));
+	values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind, dialect));
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
 
@@ -188,35 +219,71 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind)
 Datum
 pgq_send(PG_FUNCTION_ARGS)
 {
-	return send_one(fcinfo, DELAY_NONE);
+	return send_one(fcinfo, DELAY_NONE, PGQ_DIALECT_PGQ);
 }
 
 Datum
 pgq_send_delay(PG_FUNCTION_ARGS)
 {
-	return send_one(fcinfo, DELAY_SECONDS);
+	return send_one(fcinfo, DELAY_SECONDS, PGQ_DIALECT_PGQ);
 }
 
 Datum
 pgq_send_at(PG_FUNCTION_ARGS)
 {
-	return send_one(fcinfo, DELAY_AT);
+	return send_one(fcinfo, DELAY_AT, PGQ_DIALECT_PGQ);
 }
 
 Datum
 pgq_send_batch(PG_FUNCTION_ARGS)
 {
-	return send_batch(fcinfo, DELAY_NONE);
+	return send_batch(fcinfo, DELAY_NONE, PGQ_DIALECT_PGQ);
 }
 
 Datum
 pgq_send_batch_delay(PG_FUNCTION_ARGS)
 {
-	return send_batch(fcinfo, DELAY_SECONDS);
+	return send_batch(fcinfo, DELAY_SECONDS, PGQ_DIALECT_PGQ);
 }
 
 Datum
 pgq_send_batch_at(PG_FUNCTION_ARGS)
 {
-	return send_batch(fcinfo, DELAY_AT);
+	return send_batch(fcinfo, DELAY_AT, PGQ_DIALECT_PGQ);
+}
+
+Datum
+pgmq_send(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_NONE, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_send_delay(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_SECONDS, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_send_at(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_AT, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_send_batch(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_NONE, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_send_batch_delay(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_SECONDS, PGQ_DIALECT_PGMQ);
+}
+
+Datum
+pgmq_send_batch_at(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_AT, PGQ_DIALECT_PGMQ);
 }

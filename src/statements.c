@@ -24,11 +24,18 @@
 
 #include "pgq.h"
 
-/* the columns of pgq.message_record, as a select list over alias m */
-#define MSG_COLUMNS \
-	"m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers"
+/*
+ * The columns of pgq.message_record, as a select list over alias m: pgmq's
+ * six, then pgq's own.  pgmq.message_record (extension pgq_pgmq) has the
+ * first six only.
+ */
+#define PGMQ_MSG_COLUMNS \
+	"m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers"
+#define MSG_COLUMNS PGMQ_MSG_COLUMNS ", m.last_read_at"
+#define PGMQ_MSG_TYPES \
+	{INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID}
 #define MSG_TYPES \
-	{INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID}
+	{INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID, TIMESTAMPTZOID}
 
 /*
  * The ids read and pop hand out: visible ($1 = now), the one visible
@@ -40,11 +47,44 @@
  * The order is the one of the q_<name>_vt_idx index, (vt, msg_id): the scan
  * starts at the oldest vt and stops after $2 rows it could lock, so messages
  * in flight (vt in the future) are never visited, however many there are.
+ * filter is more of the WHERE clause.
  */
-#define VISIBLE_IDS \
+#define VISIBLE_IDS_WHERE(filter) \
 	"ARRAY(SELECT msg_id FROM pgq.{q}" \
-	" WHERE vt OPERATOR(pg_catalog.<=) $1" \
+	" WHERE vt OPERATOR(pg_catalog.<=) $1" filter \
 	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+#define VISIBLE_IDS VISIBLE_IDS_WHERE("")
+
+/*
+ * read: $1 now, $2 qty, $3 new vt, $4 the message must contain this
+ * (NULL: any message).  A read with vt 0 ($3 = $1) leaves vt as it is: the
+ * message stays visible and keeps its place.
+ */
+#define READ_SQL(columns) \
+	"WITH u AS (UPDATE pgq.{q} m SET vt =" \
+	"  CASE WHEN $3 OPERATOR(pg_catalog.>) $1 THEN $3 ELSE m.vt END," \
+	"  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1," \
+	"  last_read_at = $1" \
+	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" \
+	VISIBLE_IDS_WHERE(" AND ($4 IS NULL OR message OPERATOR(pg_catalog.@>) $4)") ")" \
+	"  RETURNING " columns ")" \
+	" SELECT * FROM u ORDER BY msg_id"
+#define READ_ARGS	4, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, JSONBOID}
+
+/* pop: $1 now, $2 qty */
+#define POP_SQL(columns) \
+	"WITH d AS (DELETE FROM pgq.{q} m" \
+	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")" \
+	"  RETURNING " columns ")" \
+	" SELECT * FROM d ORDER BY msg_id"
+#define POP_ARGS	2, {TIMESTAMPTZOID, INT8OID}
+
+/* set_vt: $1 msg_id, $2 new vt */
+#define SET_VT_SQL(columns) \
+	"UPDATE pgq.{q} m SET vt = $2" \
+	" WHERE m.msg_id OPERATOR(pg_catalog.=) $1" \
+	" RETURNING " columns
+#define SET_VT_ARGS	2, {INT8OID, TIMESTAMPTZOID}
 
 const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_SEND] = {
@@ -69,42 +109,23 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		SPI_OK_INSERT_RETURNING
 	},
 	[PGQ_STMT_READ] = {
-		"read",
-
-		/*
-		 * $1 now, $2 qty, $3 new vt.  A read with vt 0 ($3 = $1) leaves vt
-		 * as it is: the message stays visible and keeps its place.
-		 */
-		"WITH u AS (UPDATE pgq.{q} m SET vt ="
-		"  CASE WHEN $3 OPERATOR(pg_catalog.>) $1 THEN $3 ELSE m.vt END,"
-		"  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1,"
-		"  last_read_at = $1"
-		"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
-		"  RETURNING " MSG_COLUMNS ")"
-		" SELECT * FROM u ORDER BY msg_id",
-		3, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID},
-		7, MSG_TYPES,
-		SPI_OK_SELECT
+		"read", READ_SQL(MSG_COLUMNS), READ_ARGS, 7, MSG_TYPES, SPI_OK_SELECT
+	},
+	[PGQ_STMT_READ_PGMQ] = {
+		"read", READ_SQL(PGMQ_MSG_COLUMNS), READ_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT
 	},
 	[PGQ_STMT_POP] = {
-		"pop",
-		/* $1 now, $2 qty */
-		"WITH d AS (DELETE FROM pgq.{q} m"
-		"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")"
-		"  RETURNING " MSG_COLUMNS ")"
-		" SELECT * FROM d ORDER BY msg_id",
-		2, {TIMESTAMPTZOID, INT8OID},
-		7, MSG_TYPES,
-		SPI_OK_SELECT
+		"pop", POP_SQL(MSG_COLUMNS), POP_ARGS, 7, MSG_TYPES, SPI_OK_SELECT
+	},
+	[PGQ_STMT_POP_PGMQ] = {
+		"pop", POP_SQL(PGMQ_MSG_COLUMNS), POP_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT
 	},
 	[PGQ_STMT_SET_VT] = {
-		"set_vt",
-		/* $1 msg_id, $2 new vt */
-		"UPDATE pgq.{q} m SET vt = $2"
-		" WHERE m.msg_id OPERATOR(pg_catalog.=) $1"
-		" RETURNING " MSG_COLUMNS,
-		2, {INT8OID, TIMESTAMPTZOID},
-		7, MSG_TYPES,
+		"set_vt", SET_VT_SQL(MSG_COLUMNS), SET_VT_ARGS, 7, MSG_TYPES,
+		SPI_OK_UPDATE_RETURNING
+	},
+	[PGQ_STMT_SET_VT_PGMQ] = {
+		"set_vt", SET_VT_SQL(PGMQ_MSG_COLUMNS), SET_VT_ARGS, 6, PGMQ_MSG_TYPES,
 		SPI_OK_UPDATE_RETURNING
 	},
 	[PGQ_STMT_DELETE] = {
@@ -133,7 +154,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"  WHERE msg_id OPERATOR(pg_catalog.=) $1"
 		"  RETURNING *)"
 		" INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
-		"  last_read_at, vt, message, headers)"
+		"  vt, message, headers, last_read_at)"
 		" SELECT " MSG_COLUMNS " FROM m",
 		1, {INT8OID},
 		0, {InvalidOid},
@@ -146,7 +167,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
 		"  RETURNING *),"
 		" i AS (INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
-		"  last_read_at, vt, message, headers)"
+		"  vt, message, headers, last_read_at)"
 		"  SELECT " MSG_COLUMNS " FROM m RETURNING msg_id)"
 		" SELECT msg_id FROM i ORDER BY msg_id",
 		1, {INT8ARRAYOID},
@@ -236,7 +257,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"metrics",
 		/* $1 now, $2 percent of the table's pages to sample */
 		"SELECT pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
-		" pg_catalog.count(*) FROM pgq.{q} TABLESAMPLE SYSTEM ($2)",
+		" pg_catalog.count(*) FROM pgq.{q} TABLESAMPLE pg_catalog.system ($2)",
 		2, {TIMESTAMPTZOID, FLOAT4OID},
 		2, {INT8OID, INT8OID},
 		SPI_OK_SELECT

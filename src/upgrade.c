@@ -42,7 +42,7 @@ static Oid	rel_owner(Oid relid);
 static void check_old_table(const char *name, Oid relid, bool archive);
 static void grant_old_rights(const char *name, Oid old_relid);
 
-/* the columns copied, in the order of the tables */
+/* the columns copied (by name) */
 static const char *const columns[] = {
 	"msg_id", "read_ct", "enqueued_at", "last_read_at", "vt", "message", "headers",
 	"archived_at"

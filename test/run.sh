@@ -15,6 +15,10 @@
 #      package    test/deb.sh: builds the Debian package postgresql-15-pgq from a copy of the tree,
 #                 installs it, runs pg_regress over test/sql against it, then purges it and
 #                 installs the tree's build again (log/package.out, log/package-build.log)
+#      clients    test/clients.sh: pgmq's Node client, pgmq-js, against schema pgmq (extension
+#                 pgq_pgmq) in a throwaway cluster; installs Debian's nodejs and npm when node
+#                 is missing, and the pinned npm packages into a cache outside the clone
+#                 (log/clients.out)
 # 4. prints one line per suite, then, last, "N passed, N failed" over all suites; exits non-zero
 #    if anything failed.  A suite that could not run counts as one failure.
 #
@@ -32,7 +36,7 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUITES=${PGQ_SUITES:-"regress isolation pgtap tap valgrind package"}
+SUITES=${PGQ_SUITES:-"regress isolation pgtap tap valgrind package clients"}
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
 
@@ -284,6 +288,30 @@ report()
 	[ "$total_failed" -eq 0 ]
 }
 
+# runs as the caller, after the package suite has put the tree's build back
+suite_clients()
+{
+	local rc line passed failed
+
+	banner clients "bash test/clients.sh"
+	mkdir -p log
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		PGQ_PACKAGES="nodejs npm" pgq_install_deps
+	fi
+	bash test/clients.sh 2>&1 | tee log/clients.out
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^clients [0-9]+ [0-9]+$' log/clients.out | tail -n 1)
+	if [ -z "$line" ]; then
+		record clients 0 1 "(test/clients.sh printed no result, exit status $rc)"
+		return
+	fi
+	read -r _ passed failed <<<"$line"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+	fi
+	record clients "$passed" "$failed"
+}
+
 # the half that runs as the caller: packages, build, scratch copy, report
 main()
 {
@@ -314,6 +342,7 @@ main()
 		cat "$PGQ_SCRATCH/status" >>"$STATUS" 2>/dev/null
 		copy_back
 		suite_package
+		suite_clients
 	fi
 	report
 }

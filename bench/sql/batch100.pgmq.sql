@@ -1,1 +1,1 @@
-SELECT * FROM pgmq.send_batch('bq', array_fill('{"n":1}'::jsonb, ARRAY[100]));
+SELECT * FROM pgmq.send_batch('bm', array_fill('{"n":1}'::jsonb, ARRAY[100]));

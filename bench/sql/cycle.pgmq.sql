@@ -1,3 +1,3 @@
-SELECT * FROM pgmq.send('bq', '{"n":1}');
-SELECT * FROM pgmq.read('bq', 30, 1) \gset
-SELECT pgmq.delete('bq', :msg_id::bigint);
+SELECT * FROM pgmq.send('bm', '{"n":1}');
+SELECT * FROM pgmq.read('bm', 30, 1) \gset
+SELECT pgmq.delete('bm', :msg_id::bigint);

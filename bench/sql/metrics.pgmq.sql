@@ -1,1 +1,1 @@
-SELECT * FROM pgmq.metrics('bq');
+SELECT * FROM pgmq.metrics('bm');

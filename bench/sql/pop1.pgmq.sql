@@ -1,1 +1,1 @@
-SELECT * FROM pgmq.pop('bq') \gset
+SELECT * FROM pgmq.pop('bm') \gset

@@ -1,2 +1,2 @@
-SELECT array_agg(msg_id) AS ids FROM pgmq.read('bq', 30, 100) \gset
-SELECT * FROM pgmq.delete('bq', :ids::bigint[]);
+SELECT array_agg(msg_id) AS ids FROM pgmq.read('bm', 30, 100) \gset
+SELECT * FROM pgmq.delete('bm', :ids::bigint[]);

@@ -1,2 +1,2 @@
-SELECT * FROM pgmq.read('bq', 30, 1) \gset
-SELECT pgmq.archive('bq', :msg_id::bigint);
+SELECT * FROM pgmq.read('bm', 30, 1) \gset
+SELECT pgmq.archive('bm', :msg_id::bigint);

@@ -1,2 +1,2 @@
-SELECT * FROM pgmq.read('bq', 30, 1) \gset
-SELECT pgmq.delete('bq', :msg_id::bigint);
+SELECT * FROM pgmq.read('bm', 30, 1) \gset
+SELECT pgmq.delete('bm', :msg_id::bigint);

@@ -1,1 +1,1 @@
-SELECT * FROM pgmq.send('bq', '{"n":1}');
+SELECT * FROM pgmq.send('bm', '{"n":1}');

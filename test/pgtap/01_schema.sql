@@ -3,7 +3,10 @@
 -- The catalog shape pgq promises: schema, the pgq.meta table, the three
 -- result types (attribute names and types, in order), and every function
 -- overload with its argument types, parameter names, defaults, return type,
--- language, strictness and volatility.
+-- language, strictness and volatility.  From 0.5.0 the types have pgmq
+-- 1.5's columns in pgmq's order (pgq's own last_read_at last), and the
+-- function set includes pgmq's names (create, create_unlogged, read_with_poll,
+-- ...); send returns SETOF bigint as pgmq's does.
 --
 -- Run with pg_prove against a database where pgtap and pgq are installed.
 
@@ -29,10 +32,10 @@ BEGIN
 END
 $$;
 
-SELECT plan(170);
+SELECT plan(214);
 
 -- ---------------------------------------------------------------------
--- schema and catalog table (11)
+-- schema and catalog table (12)
 -- ---------------------------------------------------------------------
 SELECT has_schema('pgq', 'schema pgq exists');
 
@@ -58,7 +61,8 @@ SELECT results_eq(
     $$VALUES ('queue_name',  'text',                     true),
              ('is_unlogged', 'boolean',                  true),
              ('created_at',  'timestamp with time zone', true),
-             ('owner',       'regrole',                  false)$$,
+             ('owner',       'regrole',                  false),
+             ('is_partitioned', 'boolean',               true)$$,
     'pgq.meta columns, types and NOT NULL, in order'
 );
 
@@ -68,6 +72,7 @@ SELECT col_type_is('pgq', 'meta', 'created_at',  'timestamp with time zone', 'pg
 SELECT col_is_pk('pgq', 'meta', 'queue_name', 'pgq.meta primary key is queue_name');
 SELECT col_default_is('pgq', 'meta', 'is_unlogged', 'false', 'pgq.meta.is_unlogged defaults to false');
 SELECT col_default_is('pgq', 'meta', 'created_at', 'now()', 'pgq.meta.created_at defaults to now()');
+SELECT col_default_is('pgq', 'meta', 'is_partitioned', 'false', 'pgq.meta.is_partitioned defaults to false');
 
 SELECT ok(
     EXISTS (SELECT 1
@@ -94,11 +99,11 @@ SELECT results_eq(
     $$VALUES ('msg_id',       'bigint'),
              ('read_ct',      'integer'),
              ('enqueued_at',  'timestamp with time zone'),
-             ('last_read_at', 'timestamp with time zone'),
              ('vt',           'timestamp with time zone'),
              ('message',      'jsonb'),
-             ('headers',      'jsonb')$$,
-    'pgq.message_record attributes and types, in order'
+             ('headers',      'jsonb'),
+             ('last_read_at', 'timestamp with time zone')$$,
+    'pgq.message_record attributes and types, in order: pgmq''s six, then last_read_at'
 );
 
 SELECT has_type('pgq', 'queue_record', 'type pgq.queue_record exists');
@@ -110,9 +115,10 @@ SELECT results_eq(
        WHERE n.nspname = 'pgq' AND t.typname = 'queue_record'
          AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY a.attnum$$,
-    $$VALUES ('queue_name',  'text'),
-             ('is_unlogged', 'boolean'),
-             ('created_at',  'timestamp with time zone')$$,
+    $$VALUES ('queue_name',     'character varying'),
+             ('is_partitioned', 'boolean'),
+             ('is_unlogged',    'boolean'),
+             ('created_at',     'timestamp with time zone')$$,
     'pgq.queue_record attributes and types, in order'
 );
 
@@ -127,16 +133,16 @@ SELECT results_eq(
        ORDER BY a.attnum$$,
     $$VALUES ('queue_name',           'text'),
              ('queue_length',         'bigint'),
-             ('queue_visible_length', 'bigint'),
              ('newest_msg_age_sec',   'integer'),
              ('oldest_msg_age_sec',   'integer'),
              ('total_messages',       'bigint'),
-             ('scrape_time',          'timestamp with time zone')$$,
+             ('scrape_time',          'timestamp with time zone'),
+             ('queue_visible_length', 'bigint')$$,
     'pgq.metrics_result attributes and types, in order'
 );
 
 -- ---------------------------------------------------------------------
--- functions: the 25 overloads, one row each.  Argument types are spelled
+-- functions: the 37 overloads, one row each.  Argument types are spelled
 -- as regtype prints them, because function_returns / function_lang_is /
 -- isnt_strict / volatility_is compare the spelled-out list.
 -- ---------------------------------------------------------------------
@@ -155,19 +161,19 @@ INSERT INTO pgq_fn VALUES
     ( 4, 'list_queues',  '{}',                                                    'setof pgq.queue_record',   'stable'),
     ( 5, 'metrics',      '{text}',                                                'pgq.metrics_result',       'volatile'),
     ( 6, 'metrics_all',  '{}',                                                    'setof pgq.metrics_result', 'volatile'),
-    ( 7, 'send',         '{text,jsonb}',                                          'bigint',                   'volatile'),
-    ( 8, 'send',         '{text,jsonb,jsonb}',                                    'bigint',                   'volatile'),
-    ( 9, 'send',         '{text,jsonb,integer}',                                  'bigint',                   'volatile'),
-    (10, 'send',         '{text,jsonb,"timestamp with time zone"}',               'bigint',                   'volatile'),
-    (11, 'send',         '{text,jsonb,jsonb,integer}',                            'bigint',                   'volatile'),
-    (12, 'send',         '{text,jsonb,jsonb,"timestamp with time zone"}',         'bigint',                   'volatile'),
+    ( 7, 'send',         '{text,jsonb}',                                          'setof bigint',             'volatile'),
+    ( 8, 'send',         '{text,jsonb,jsonb}',                                    'setof bigint',             'volatile'),
+    ( 9, 'send',         '{text,jsonb,integer}',                                  'setof bigint',             'volatile'),
+    (10, 'send',         '{text,jsonb,"timestamp with time zone"}',               'setof bigint',             'volatile'),
+    (11, 'send',         '{text,jsonb,jsonb,integer}',                            'setof bigint',             'volatile'),
+    (12, 'send',         '{text,jsonb,jsonb,"timestamp with time zone"}',         'setof bigint',             'volatile'),
     (13, 'send_batch',   '{text,jsonb[]}',                                        'setof bigint',             'volatile'),
     (14, 'send_batch',   '{text,jsonb[],jsonb[]}',                                'setof bigint',             'volatile'),
     (15, 'send_batch',   '{text,jsonb[],integer}',                                'setof bigint',             'volatile'),
     (16, 'send_batch',   '{text,jsonb[],"timestamp with time zone"}',             'setof bigint',             'volatile'),
     (17, 'send_batch',   '{text,jsonb[],jsonb[],integer}',                        'setof bigint',             'volatile'),
     (18, 'send_batch',   '{text,jsonb[],jsonb[],"timestamp with time zone"}',     'setof bigint',             'volatile'),
-    (19, 'read',         '{text,integer,integer}',                                'setof pgq.message_record', 'volatile'),
+    (19, 'read',         '{text,integer,integer,jsonb}',                          'setof pgq.message_record', 'volatile'),
     (20, 'pop',          '{text,integer}',                                        'setof pgq.message_record', 'volatile'),
     (21, 'set_vt',       '{text,bigint,integer}',                                 'setof pgq.message_record', 'volatile'),
     (22, 'archive',      '{text,bigint}',                                         'boolean',                  'volatile'),
@@ -177,36 +183,46 @@ INSERT INTO pgq_fn VALUES
     (26, 'grant_producer', '{text,text}',                                         'void',                     'volatile'),
     (27, 'grant_consumer', '{text,text}',                                         'void',                     'volatile'),
     (28, 'grant_admin',  '{text,text}',                                           'void',                     'volatile'),
-    (29, 'revoke_queue', '{text,text}',                                           'void',                     'volatile');
+    (29, 'revoke_queue', '{text,text}',                                           'void',                     'volatile'),
+    -- pgmq 1.5's names (0.5.0)
+    (30, 'create',       '{text}',                                                'void',                     'volatile'),
+    (31, 'create_non_partitioned', '{text}',                                      'void',                     'volatile'),
+    (32, 'create_unlogged', '{text}',                                             'void',                     'volatile'),
+    (33, 'drop_queue',   '{text,boolean}',                                        'boolean',                  'volatile'),
+    (34, 'detach_archive', '{text}',                                              'void',                     'volatile'),
+    (35, 'read_with_poll', '{text,integer,integer,integer,integer,jsonb}',        'setof pgq.message_record', 'volatile'),
+    (36, 'validate_queue_name', '{text}',                                         'void',                     'immutable'),
+    (37, 'format_table_name', '{text,text}',                                      'text',                     'immutable');
 
--- has_function for every overload (29)
+-- has_function for every overload (37)
 SELECT has_function('pgq', name, args,
                     format('function pgq.%s(%s) exists', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- return types (29)
+-- return types (37)
 SELECT function_returns('pgq', name, args, returns,
                         format('pgq.%s(%s) returns %s', name, array_to_string(args, ', '), returns))
   FROM pgq_fn ORDER BY ord;
 
--- language C (29)
+-- language C (37)
 SELECT function_lang_is('pgq', name, args, 'c',
                         format('pgq.%s(%s) is LANGUAGE c', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- not STRICT: NULL arguments must reach the C code so it can raise the
--- documented errors (29)
+-- documented errors (37)
 SELECT isnt_strict('pgq', name, args,
                    format('pgq.%s(%s) is not STRICT', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- volatility: everything VOLATILE except list_queues, which is STABLE (29)
+-- volatility: everything VOLATILE except list_queues, which is STABLE, and
+-- the two name helpers validate_queue_name and format_table_name, IMMUTABLE (37)
 SELECT volatility_is('pgq', name, args, vol,
                      format('pgq.%s(%s) is %s', name, array_to_string(args, ', '), vol))
   FROM pgq_fn ORDER BY ord;
 
 -- ---------------------------------------------------------------------
--- the complete overload set, parameter names and defaults (5)
+-- the complete overload set, parameter names, defaults and bindings (11)
 -- ---------------------------------------------------------------------
 SELECT results_eq(
     $$SELECT p.proname::text COLLATE "default",
@@ -219,11 +235,17 @@ SELECT results_eq(
     $$VALUES
         ('archive',      'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('archive',      'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
+        ('create',       'text',                                            ARRAY['queue_name']),
+        ('create_non_partitioned', 'text',                                  ARRAY['queue_name']),
         ('create_queue', 'text,boolean',                                    ARRAY['queue_name','unlogged']),
+        ('create_unlogged', 'text',                                         ARRAY['queue_name']),
         ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('delete',       'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
+        ('detach_archive', 'text',                                          ARRAY['queue_name']),
         ('drop_queue',   'text',                                            ARRAY['queue_name']),
+        ('drop_queue',   'text,boolean',                                    ARRAY['queue_name','partitioned']),
         ('forget_dropped_queues', '',                                       NULL::text[]),
+        ('format_table_name', 'text,text',                                  ARRAY['queue_name','prefix']),
         ('grant_admin',  'text,text',                                       ARRAY['queue_name','role_name']),
         ('grant_consumer', 'text,text',                                     ARRAY['queue_name','role_name']),
         ('grant_producer', 'text,text',                                     ARRAY['queue_name','role_name']),
@@ -233,7 +255,8 @@ SELECT results_eq(
         ('pop',          'text,integer',                                    ARRAY['queue_name','qty']),
         ('purge_queue',  'text',                                            ARRAY['queue_name']),
         ('queue_clock',  '',                                                NULL::text[]),
-        ('read',         'text,integer,integer',                            ARRAY['queue_name','vt','qty']),
+        ('read',         'text,integer,integer,jsonb',                      ARRAY['queue_name','vt','qty','conditional']),
+        ('read_with_poll', 'text,integer,integer,integer,integer,jsonb',    ARRAY['queue_name','vt','qty','max_poll_seconds','poll_interval_ms','conditional']),
         ('revoke_queue', 'text,text',                                       ARRAY['queue_name','role_name']),
         ('send',         'text,jsonb',                                      ARRAY['queue_name','msg']),
         ('send',         'text,jsonb,integer',                              ARRAY['queue_name','msg','delay']),
@@ -247,7 +270,8 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],integer',                    ARRAY['queue_name','msgs','headers','delay']),
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone',   ARRAY['queue_name','msgs','headers','delay']),
         ('send_batch',   'text,jsonb[],timestamp with time zone',           ARRAY['queue_name','msgs','delay']),
-        ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt'])$$,
+        ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt']),
+        ('validate_queue_name', 'text',                                     ARRAY['queue_name'])$$,
     'schema pgq holds exactly the documented overloads, with the documented parameter names'
 );
 
@@ -272,14 +296,37 @@ SELECT is(
     'pgq.create_queue unlogged defaults to false'
 );
 
+SELECT is(
+    (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
+      WHERE p.oid = to_regprocedure('pgq.read(text,integer,integer,jsonb)')),
+    'queue_name text, vt integer, qty integer, conditional jsonb DEFAULT ''{}''::jsonb',
+    'pgq.read conditional defaults to the empty object (no condition), as in pgmq'
+);
+
+SELECT is(
+    (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
+      WHERE p.oid = to_regprocedure('pgq.read_with_poll(text,integer,integer,integer,integer,jsonb)')),
+    'queue_name text, vt integer, qty integer, max_poll_seconds integer DEFAULT 5, poll_interval_ms integer DEFAULT 100, conditional jsonb DEFAULT ''{}''::jsonb',
+    'pgq.read_with_poll defaults: 5 seconds, every 100 ms, no condition, as in pgmq'
+);
+
 SELECT results_eq(
     $$SELECT p.proname::text COLLATE "default", p.pronargdefaults::int
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
        ORDER BY p.proname COLLATE "C"$$,
-    $$VALUES ('create_queue', 1), ('pop', 1)$$,
-    'only create_queue and pop have a parameter default, one each'
+    $$VALUES ('create_queue', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
+    'only create_queue, pop, read and read_with_poll have parameter defaults'
+);
+
+SELECT results_eq(
+    $$SELECT DISTINCT p.proretset, p.prorows::int
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'pgq' AND p.proname = 'send'$$,
+    $$VALUES (true, 1)$$,
+    'every pgq.send overload is a set-returning function of one row (ROWS 1), as pgmq''s send'
 );
 
 SELECT results_eq(
@@ -293,11 +340,17 @@ SELECT results_eq(
     $$VALUES
         ('archive',      'text,bigint',                                   'pgq_archive',          '$libdir/pgq'),
         ('archive',      'text,bigint[]',                                 'pgq_archive_batch',    '$libdir/pgq'),
+        ('create',       'text',                                          'pgq_create',           '$libdir/pgq'),
+        ('create_non_partitioned', 'text',                                'pgq_create',           '$libdir/pgq'),
         ('create_queue', 'text,boolean',                                  'pgq_create_queue',     '$libdir/pgq'),
+        ('create_unlogged', 'text',                                       'pgq_create_unlogged',  '$libdir/pgq'),
         ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
         ('delete',       'text,bigint[]',                                 'pgq_delete_batch',     '$libdir/pgq'),
+        ('detach_archive', 'text',                                        'pgq_detach_archive',   '$libdir/pgq'),
         ('drop_queue',   'text',                                          'pgq_drop_queue',       '$libdir/pgq'),
+        ('drop_queue',   'text,boolean',                                  'pgq_drop_queue',       '$libdir/pgq'),
         ('forget_dropped_queues', '',                                     'pgq_forget_dropped_queues', '$libdir/pgq'),
+        ('format_table_name', 'text,text',                                'pgq_format_table_name', '$libdir/pgq'),
         ('grant_admin',  'text,text',                                     'pgq_grant_admin',      '$libdir/pgq'),
         ('grant_consumer', 'text,text',                                   'pgq_grant_consumer',   '$libdir/pgq'),
         ('grant_producer', 'text,text',                                   'pgq_grant_producer',   '$libdir/pgq'),
@@ -307,7 +360,8 @@ SELECT results_eq(
         ('pop',          'text,integer',                                  'pgq_pop',              '$libdir/pgq'),
         ('purge_queue',  'text',                                          'pgq_purge_queue',      '$libdir/pgq'),
         ('queue_clock',  '',                                              'clock_timestamp',      NULL),
-        ('read',         'text,integer,integer',                          'pgq_read',             '$libdir/pgq'),
+        ('read',         'text,integer,integer,jsonb',                    'pgq_read',             '$libdir/pgq'),
+        ('read_with_poll', 'text,integer,integer,integer,integer,jsonb',  'pgq_read_with_poll',   '$libdir/pgq'),
         ('revoke_queue', 'text,text',                                     'pgq_revoke_queue',     '$libdir/pgq'),
         ('send',         'text,jsonb',                                    'pgq_send',             '$libdir/pgq'),
         ('send',         'text,jsonb,integer',                            'pgq_send_delay',       '$libdir/pgq'),
@@ -321,7 +375,8 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],integer',                  'pgq_send_batch_delay', '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone', 'pgq_send_batch_at',    '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],timestamp with time zone',         'pgq_send_batch_at',    '$libdir/pgq'),
-        ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq')$$,
+        ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq'),
+        ('validate_queue_name', 'text',                                   'pgq_validate_queue_name', '$libdir/pgq')$$,
     'every overload is bound to its pgq_<verb> symbol in $libdir/pgq (queue_clock: the built-in clock_timestamp)'
 );
 

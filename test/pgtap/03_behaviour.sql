@@ -19,7 +19,7 @@
 
 BEGIN;
 
-SELECT plan(135);
+SELECT plan(176);
 
 -- ---------------------------------------------------------------------
 -- create_queue: tables, columns, keys, defaults, indexes, persistence (21)
@@ -38,11 +38,11 @@ SELECT results_eq(
     $$VALUES ('msg_id',       'bigint'),
              ('read_ct',      'integer'),
              ('enqueued_at',  'timestamp with time zone'),
-             ('last_read_at', 'timestamp with time zone'),
              ('vt',           'timestamp with time zone'),
              ('message',      'jsonb'),
-             ('headers',      'jsonb')$$,
-    'pgq.q_cq columns and types, in order'
+             ('headers',      'jsonb'),
+             ('last_read_at', 'timestamp with time zone')$$,
+    'pgq.q_cq columns and types, in pgmq''s order, last_read_at last'
 );
 
 SELECT results_eq(
@@ -53,12 +53,12 @@ SELECT results_eq(
     $$VALUES ('msg_id',       'bigint'),
              ('read_ct',      'integer'),
              ('enqueued_at',  'timestamp with time zone'),
-             ('last_read_at', 'timestamp with time zone'),
+             ('archived_at',  'timestamp with time zone'),
              ('vt',           'timestamp with time zone'),
              ('message',      'jsonb'),
              ('headers',      'jsonb'),
-             ('archived_at',  'timestamp with time zone')$$,
-    'pgq.a_cq columns and types, in order, archived_at last'
+             ('last_read_at', 'timestamp with time zone')$$,
+    'pgq.a_cq columns and types, in pgmq''s order (archived_at fourth), last_read_at last'
 );
 
 -- NOT NULL where the contract says so, nullable where NULL must be storable
@@ -69,7 +69,7 @@ SELECT results_eq(
          AND a.attname IN ('msg_id', 'read_ct', 'enqueued_at', 'last_read_at', 'vt', 'headers')
        ORDER BY a.attnum$$,
     $$VALUES ('msg_id', true), ('read_ct', true), ('enqueued_at', true),
-             ('last_read_at', false), ('vt', true), ('headers', false)$$,
+             ('vt', true), ('headers', false), ('last_read_at', false)$$,
     'pgq.q_cq NOT NULL columns'
 );
 SELECT results_eq(
@@ -79,7 +79,7 @@ SELECT results_eq(
          AND a.attname IN ('msg_id', 'read_ct', 'enqueued_at', 'last_read_at', 'vt', 'headers', 'archived_at')
        ORDER BY a.attnum$$,
     $$VALUES ('msg_id', true), ('read_ct', true), ('enqueued_at', true),
-             ('last_read_at', false), ('vt', true), ('headers', false), ('archived_at', true)$$,
+             ('archived_at', true), ('vt', true), ('headers', false), ('last_read_at', false)$$,
     'pgq.a_cq NOT NULL columns'
 );
 
@@ -141,14 +141,15 @@ SELECT ok(
 
 -- ---------------------------------------------------------------------
 -- a failed create_queue leaves nothing behind, in the catalogs nor in the
--- session's own state; so does one rolled back to a savepoint (12)
+-- session's own state; so does one rolled back to a savepoint (13)
 -- ---------------------------------------------------------------------
 CREATE TEMP TABLE before_fail AS
 SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'pgq') AS rels,
        (SELECT count(*) FROM pgq.meta) AS queues;
 
-SELECT throws_ok($$SELECT pgq.create_queue('Bad-Name')$$, '42602', 'invalid queue name "Bad-Name"', 'create_queue(bad name) fails');
+SELECT throws_ok($$SELECT pgq.create_queue('Bad;Name')$$, '42602', 'invalid queue name "Bad;Name"', 'create_queue(bad name) fails');
+SELECT throws_ok($$SELECT pgq.create_queue('fq_pkey')$$, '42602', 'invalid queue name "fq_pkey"', 'create_queue(reserved name) fails');
 SELECT throws_ok($$SELECT pgq.create_queue('fq', NULL)$$, '22004', 'unlogged must not be null', 'create_queue(fq, NULL) fails');
 SELECT ok(
     (SELECT rels = (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -519,10 +520,10 @@ SELECT results_eq(
 -- ---------------------------------------------------------------------
 -- list_queues (3)
 -- ---------------------------------------------------------------------
-SELECT results_eq('SELECT queue_name, is_unlogged FROM pgq.list_queues()',
-                  'SELECT queue_name, is_unlogged FROM pgq.meta ORDER BY queue_name',
+SELECT results_eq('SELECT queue_name::text, is_partitioned, is_unlogged FROM pgq.list_queues()',
+                  'SELECT queue_name, is_partitioned, is_unlogged FROM pgq.meta ORDER BY queue_name',
                   'list_queues returns the meta rows ordered by queue_name');
-SELECT results_eq($$SELECT queue_name, is_unlogged FROM pgq.list_queues() WHERE queue_name IN ('cq', 'uq')$$,
+SELECT results_eq($$SELECT queue_name::text, is_unlogged FROM pgq.list_queues() WHERE queue_name IN ('cq', 'uq')$$,
                   $$VALUES ('cq'::text, false), ('uq'::text, true)$$,
                   'list_queues shows is_unlogged');
 SELECT is(
@@ -563,6 +564,129 @@ SELECT results_eq(
     ARRAY[1, 1]::bigint[],
     'the re-created queue works: ids from 1, readable'
 );
+
+-- ---------------------------------------------------------------------
+-- queue names as pgmq has them: capitals fold to lower case, hyphens,
+-- spaces and double quotes are fine, the table is 'q_' || lower(name) (12)
+-- ---------------------------------------------------------------------
+SELECT lives_ok($$SELECT pgq.create_queue('Has-Dash')$$, 'create_queue(Has-Dash)');
+SELECT ok(to_regclass('pgq."q_has-dash"') IS NOT NULL AND to_regclass('pgq."a_has-dash"') IS NOT NULL
+          AND to_regclass('pgq."q_Has-Dash"') IS NULL,
+          'its tables are pgq."q_has-dash" and pgq."a_has-dash"');
+SELECT is(pgq.send('HAS-DASH', '{"d": 1}'::jsonb), 1::bigint, 'send to HAS-DASH');
+SELECT results_eq($$SELECT msg_id, message FROM pgq.read('has-dash', 30, 5)$$,
+                  $$VALUES (1::bigint, '{"d": 1}'::jsonb)$$,
+                  'read from has-dash finds what was sent to HAS-DASH');
+SELECT results_eq($$SELECT queue_name::text FROM pgq.list_queues() WHERE lower(queue_name) = 'has-dash'$$,
+                  ARRAY['has-dash'],
+                  'list_queues shows the queue once, as has-dash');
+SELECT lives_ok($$SELECT pgq.create_queue('MyQueue')$$, 'create_queue(MyQueue)');
+SELECT lives_ok($$SELECT pgq.create_queue('myqueue')$$, 'create_queue(myqueue) is the same queue: a NOTICE, no error');
+SELECT is((SELECT count(*) FROM pgq.meta WHERE lower(queue_name) = 'myqueue'), 1::bigint,
+          'one queue myqueue');
+SELECT is(pgq.drop_queue('MYQUEUE'), true, 'drop_queue(MYQUEUE) drops it');
+SELECT lives_ok($$SELECT pgq.create_queue('quo"te d')$$, 'create_queue with a double quote and a space');
+SELECT is(pgq.send('QUO"TE D', '{"q": 1}'::jsonb), 1::bigint, 'send to it');
+SELECT results_eq($$SELECT m.message FROM pgq.pop('quo"te d') m$$, ARRAY['{"q": 1}'::jsonb],
+                  'pop from it: the message made the round trip');
+
+-- ---------------------------------------------------------------------
+-- pgmq's create functions; list_queues' columns (5)
+-- ---------------------------------------------------------------------
+SELECT lives_ok($$SELECT pgq."create"('pm_c')$$, 'create(pm_c)');
+SELECT lives_ok($$SELECT pgq.create_non_partitioned('pm_n')$$, 'create_non_partitioned(pm_n)');
+SELECT lives_ok($$SELECT pgq.create_unlogged('pm_u')$$, 'create_unlogged(pm_u)');
+SELECT results_eq(
+    $$SELECT queue_name::text, is_partitioned, is_unlogged FROM pgq.list_queues() WHERE queue_name LIKE 'pm\_%'$$,
+    $$VALUES ('pm_c', false, false), ('pm_n', false, false), ('pm_u', false, true)$$,
+    'list_queues: create and create_non_partitioned make logged queues, create_unlogged an unlogged one; none is partitioned'
+);
+SELECT results_eq(
+    $$SELECT c.relname::text COLLATE "default", c.relpersistence::text
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'pgq' AND c.relname IN ('q_pm_c', 'q_pm_n', 'q_pm_u', 'a_pm_u')
+       ORDER BY c.relname$$,
+    $$VALUES ('a_pm_u', 'p'), ('q_pm_c', 'p'), ('q_pm_n', 'p'), ('q_pm_u', 'u')$$,
+    'the tables are what list_queues says'
+);
+
+-- ---------------------------------------------------------------------
+-- send returns SETOF bigint, one row (3)
+-- ---------------------------------------------------------------------
+SELECT is((SELECT count(*) FROM pgq.send('pm_c', '{"s": 1}'::jsonb)), 1::bigint, 'SELECT count(*) FROM pgq.send(...) is 1');
+SELECT results_eq($$SELECT * FROM pgq.send('pm_c', '{"s": 2}'::jsonb, '{"h": 1}'::jsonb, 0)$$, ARRAY[2]::bigint[],
+                  'SELECT * FROM pgq.send(...) gives the id');
+SELECT is((SELECT count(DISTINCT id) FROM generate_series(1, 3) g, LATERAL pgq.send('pm_c', jsonb_build_object('g', g)) id),
+          3::bigint, 'send in a LATERAL join: one new id per row');
+
+-- ---------------------------------------------------------------------
+-- read's conditional: containment, applied before qty; '{}' is no
+-- condition (6)
+-- ---------------------------------------------------------------------
+SELECT results_eq(
+    $$SELECT * FROM pgq.send_batch('pm_n', ARRAY['{"k": "a", "n": 1}', '{"k": "b", "n": 2}',
+                                                 '{"k": "a", "n": 3, "x": {"y": 1, "z": 2}}']::jsonb[])$$,
+    ARRAY[1, 2, 3]::bigint[], 'three messages in pm_n');
+SELECT results_eq($$SELECT msg_id FROM pgq.read('pm_n', 0, 10, '{"k": "a"}')$$, ARRAY[1, 3]::bigint[],
+                  'conditional {"k": "a"} returns the messages that contain it');
+SELECT results_eq($$SELECT msg_id FROM pgq.read('pm_n', 0, 10, '{"x": {"y": 1}}')$$, ARRAY[3]::bigint[],
+                  'containment reaches into nested objects');
+SELECT results_eq($$SELECT msg_id FROM pgq.read('pm_n', 0, 1, '{"n": 3}')$$, ARRAY[3]::bigint[],
+                  'the condition is applied before qty: qty 1 finds the one match behind others');
+SELECT is((SELECT count(*) FROM pgq.read('pm_n', 30, 10, '{"k": "none"}')), 0::bigint,
+          'no message matches: no row, and nothing is hidden');
+SELECT results_eq($$SELECT msg_id, read_ct FROM pgq.read('pm_n', 30, 10, '{}')$$,
+                  $$VALUES (1::bigint, 2), (2::bigint, 1), (3::bigint, 4)$$,
+                  'conditional {} reads every visible message; only the matched reads counted');
+
+-- ---------------------------------------------------------------------
+-- read_with_poll (5)
+-- ---------------------------------------------------------------------
+CREATE TEMP TABLE poll_t (t0 timestamptz, t1 timestamptz, n bigint);
+INSERT INTO poll_t SELECT clock_timestamp(), NULL, (SELECT count(*) FROM pgq.read_with_poll('pm_c', 30, 1, 5, 100));
+UPDATE poll_t SET t1 = clock_timestamp();
+SELECT ok((SELECT n = 1 AND t1 - t0 < interval '1 second' FROM poll_t),
+          'a visible message: read_with_poll returns it at once');
+DELETE FROM poll_t;
+INSERT INTO poll_t SELECT clock_timestamp(), NULL, (SELECT count(*) FROM pgq.read_with_poll('pm_u', 30, 1, 1, 100));
+UPDATE poll_t SET t1 = clock_timestamp();
+SELECT ok((SELECT n = 0 AND t1 - t0 >= interval '0.9 seconds' AND t1 - t0 < interval '10 seconds' FROM poll_t),
+          'an empty queue: no row after about max_poll_seconds (1 s)');
+DELETE FROM poll_t;
+INSERT INTO poll_t SELECT clock_timestamp(), NULL, (SELECT count(*) FROM pgq.read_with_poll('pm_u', 30, 1, 0, 100));
+UPDATE poll_t SET t1 = clock_timestamp();
+SELECT ok((SELECT n = 0 AND t1 - t0 < interval '0.5 seconds' FROM poll_t),
+          'max_poll_seconds 0: one read, no wait');
+SELECT is((SELECT count(*) FROM pgq.read_with_poll('pm_c', 30, 10, 0, 100, '{"g": 2}')), 1::bigint,
+          'read_with_poll takes a conditional too');
+SELECT ok((SELECT read_ct = 1 AND last_read_at IS NOT NULL FROM pgq.q_pm_c WHERE message = '{"g": 2}'),
+          'read_with_poll reads as read does (read_ct, last_read_at)');
+
+-- ---------------------------------------------------------------------
+-- detach_archive, format_table_name, validate_queue_name,
+-- drop_queue(name, partitioned) (9)
+-- ---------------------------------------------------------------------
+CREATE TEMP TABLE before_detach AS
+SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pgq') AS rels,
+       (SELECT count(*) FROM pg_depend d WHERE d.refobjid = to_regclass('pgq.a_pm_c') OR d.objid = to_regclass('pgq.a_pm_c')) AS deps,
+       (SELECT count(*) FROM pgq.meta) AS queues;
+SELECT lives_ok($$SELECT pgq.detach_archive('pm_c')$$, 'detach_archive(pm_c)');
+SELECT ok(
+    (SELECT rels = (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pgq')
+        AND deps = (SELECT count(*) FROM pg_depend d WHERE d.refobjid = to_regclass('pgq.a_pm_c') OR d.objid = to_regclass('pgq.a_pm_c'))
+        AND queues = (SELECT count(*) FROM pgq.meta)
+       FROM before_detach),
+    'detach_archive changed nothing: same relations, same dependencies of a_pm_c, same queues'
+);
+SELECT is(pgq.format_table_name('My-Q', 'Q'), 'q_my-q', 'format_table_name(My-Q, Q) is q_my-q, as pgmq''s lower()');
+SELECT is(pgq.format_table_name('pm_c', 'a'), 'a_pm_c', 'format_table_name(pm_c, a) is the archive''s name');
+SELECT lives_ok($$SELECT pgq.validate_queue_name('Any Name-1.x')$$, 'validate_queue_name accepts a valid name');
+SELECT is(pgq.drop_queue('pm_n', true), true, 'drop_queue(pm_n, partitioned => true) drops the queue');
+SELECT ok(to_regclass('pgq.q_pm_n') IS NULL AND to_regclass('pgq.a_pm_n') IS NULL
+          AND NOT EXISTS (SELECT 1 FROM pgq.meta WHERE queue_name = 'pm_n'),
+          'pm_n is gone');
+SELECT is(pgq.drop_queue('pm_u', false), true, 'drop_queue(pm_u, partitioned => false) drops the queue');
+SELECT is(pgq.drop_queue('pm_u', false), false, 'dropping it again returns false');
 
 -- ---------------------------------------------------------------------
 -- everything happens in the caller's transaction (7)

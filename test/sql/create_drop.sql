@@ -42,7 +42,7 @@ SELECT pg_get_indexdef('pgq.q_cd_logged_vt_idx'::regclass);
 SELECT pg_get_indexdef('pgq.a_cd_logged_archived_idx'::regclass);
 
 -- the catalog row
-SELECT queue_name, is_unlogged,
+SELECT queue_name, is_unlogged, is_partitioned,
        created_at <= clock_timestamp() AS created_at_ok
   FROM pgq.meta WHERE queue_name = 'cd_logged';
 
@@ -110,12 +110,17 @@ SELECT count(*) FROM pg_class
 SELECT pgq.drop_queue('cd_logged');
 SELECT pgq.drop_queue(queue_name => 'cd_never_there');
 
--- a failed create leaves nothing behind
-SELECT pgq.create_queue('CD_Bad');
+-- a failed create leaves nothing behind: an invalid name is refused before
+-- anything is done, a reserved ending after the queue name's lock is taken
+SELECT pgq.create_queue('CD$Bad');
 \echo :SQLSTATE
-SELECT pgq.create_queue('cd-bad', true);
+SELECT pgq.create_queue('cd;bad', true);
 \echo :SQLSTATE
-SELECT count(*) FROM pgq.meta WHERE queue_name ILIKE 'cd%bad';
+SELECT pgq.create_queue('CD_Bad_pkey');
+\echo :SQLSTATE
+SELECT pgq.create_unlogged('cd_bad_vt_idx');
+\echo :SQLSTATE
+SELECT count(*) FROM pgq.meta WHERE queue_name ILIKE 'cd%bad%';
 SELECT count(*) FROM pg_class
  WHERE relnamespace = 'pgq'::regnamespace AND relname ILIKE '%cd%bad%';
 
@@ -144,6 +149,107 @@ ROLLBACK;
 SELECT queue_name, is_unlogged FROM pgq.meta WHERE queue_name = 'cd_named';
 SELECT to_regclass('pgq.q_cd_named') IS NOT NULL AS has_q,
        to_regclass('pgq.a_cd_named') IS NOT NULL AS has_a;
+
+-- queue names as pgmq has them (0.5.0): ASCII capitals fold to lower case,
+-- hyphens, spaces and double quotes are fine; the tables are
+-- 'q_' || lower(name) and 'a_' || lower(name), and nothing else is made
+SELECT pgq.create_queue('CD-Has-Dash');
+SELECT relname FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace AND relname ILIKE '%cd-has-dash%'
+ ORDER BY relname COLLATE "C";
+SELECT pgq.send('CD-HAS-DASH', '{"d": 1}');
+SELECT msg_id, read_ct, message FROM pgq.read('cd-has-dash', 30, 5);
+SELECT queue_name, is_unlogged FROM pgq.list_queues() WHERE queue_name ILIKE 'cd-has-dash';
+SELECT queue_name, queue_length, total_messages FROM pgq.metrics('Cd-Has-Dash');
+-- 'CD_MyQueue' and 'cd_myqueue' are one queue: the second create is the
+-- NOTICE of an existing queue
+SELECT pgq.create_queue('CD_MyQueue');
+SELECT pgq.create_queue('cd_myqueue');
+SELECT pgq.create_queue('CD_MYQUEUE', true);
+SELECT queue_name, is_unlogged FROM pgq.list_queues() WHERE queue_name ILIKE 'cd_myqueue';
+SELECT relname FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace AND relname ILIKE '%cd_myqueue%'
+ ORDER BY relname COLLATE "C";
+-- a double quote and spaces go safely into the tables' names
+SELECT pgq.create_queue('CD quo"te d');
+SELECT relname FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace AND relname LIKE '%quo"te d%'
+ ORDER BY relname COLLATE "C";
+SELECT pgq.send('cd QUO"TE D', '{"q": 1}');
+SELECT msg_id, read_ct, message FROM pgq.pop('cd quo"te d');
+SELECT pgq.drop_queue('CD-has-dash'), pgq.drop_queue('cd_MyQueue'), pgq.drop_queue('cd quo"te d');
+SELECT count(*) FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace
+   AND (relname ILIKE '%has-dash%' OR relname ILIKE '%myqueue%' OR relname LIKE '%quo"te%');
+
+-- pgmq's names for create_queue: create and create_non_partitioned make a
+-- logged queue, create_unlogged an unlogged one (its archive logged); no
+-- queue is partitioned
+SELECT pgq."create"('cd_pgmq_c');
+SELECT pgq.create_non_partitioned('cd_pgmq_n');
+SELECT pgq.create_unlogged('CD_PGMQ_U');
+SELECT queue_name, is_partitioned, is_unlogged
+  FROM pgq.list_queues() WHERE queue_name LIKE 'cd\_pgmq\_%';
+SELECT c.relname, c.relpersistence
+  FROM pg_class c
+ WHERE c.relnamespace = 'pgq'::regnamespace
+   AND c.relname IN ('q_cd_pgmq_c', 'a_cd_pgmq_c', 'q_cd_pgmq_n', 'a_cd_pgmq_n',
+                     'q_cd_pgmq_u', 'q_cd_pgmq_u_vt_idx', 'a_cd_pgmq_u', 'a_cd_pgmq_u_archived_idx')
+ ORDER BY c.relname;
+-- creating an existing queue: a NOTICE whichever function, nothing changes
+SELECT pgq."create"('cd_pgmq_u');
+SELECT pgq.create_unlogged('cd_pgmq_c');
+SELECT pgq.create_non_partitioned('CD_PGMQ_N');
+SELECT queue_name, is_unlogged FROM pgq.list_queues() WHERE queue_name LIKE 'cd\_pgmq\_%';
+
+-- validate_queue_name: nothing for a good name, 42602 and why for a bad one
+SELECT pgq.validate_queue_name('CD Any-Name.1');
+SELECT pgq.validate_queue_name('cd$x');
+\echo :SQLSTATE
+SELECT pgq.validate_queue_name(repeat('x', 48));
+\echo :SQLSTATE
+SELECT pgq.validate_queue_name('cd_x_msg_id_seq');
+\echo :SQLSTATE
+-- format_table_name: as pgmq's lower(prefix || '_' || name)
+SELECT pgq.format_table_name('My-Q', 'Q') AS q, pgq.format_table_name('My-Q', 'a') AS a;
+SELECT to_regclass(format('pgq.%I', pgq.format_table_name('CD_PGMQ_C', 'q'))) AS q_table,
+       to_regclass(format('pgq.%I', pgq.format_table_name('CD_PGMQ_C', 'a'))) AS a_table;
+SELECT pgq.format_table_name('it''s', 'q');
+\echo :SQLSTATE
+
+-- detach_archive: on one's own queue it returns and changes nothing (pgq's
+-- queue tables are never members of the extension)
+SELECT c.oid AS a_oid, c.relowner AS a_owner FROM pg_class c
+ WHERE c.oid = 'pgq.a_cd_pgmq_c'::regclass \gset
+SELECT count(*) AS a_deps FROM pg_depend
+ WHERE (classid = 'pg_class'::regclass AND objid = :a_oid)
+    OR (refclassid = 'pg_class'::regclass AND refobjid = :a_oid) \gset
+SELECT count(*) AS rels_detach FROM pg_class WHERE relnamespace = 'pgq'::regnamespace \gset
+SELECT pgq.detach_archive('cd_pgmq_c');
+SELECT pgq.detach_archive('CD_PGMQ_C');
+SELECT to_regclass('pgq.a_cd_pgmq_c') = :a_oid::oid AS same_archive,
+       (SELECT relowner FROM pg_class WHERE oid = :a_oid) = :a_owner::oid AS same_owner,
+       (SELECT count(*) FROM pg_depend
+         WHERE (classid = 'pg_class'::regclass AND objid = :a_oid)
+            OR (refclassid = 'pg_class'::regclass AND refobjid = :a_oid)) = :a_deps AS same_dependencies,
+       (SELECT count(*) FROM pg_depend
+         WHERE classid = 'pg_class'::regclass AND objid = :a_oid AND deptype = 'e') AS extension_members,
+       (SELECT count(*) FROM pg_class WHERE relnamespace = 'pgq'::regnamespace) = :rels_detach AS same_relations;
+SELECT pgq.detach_archive('cd_never_there');
+\echo :SQLSTATE
+
+-- drop_queue(queue_name, partitioned): drops, whatever partitioned says; NULL is
+-- refused (22004) before anything is dropped
+SELECT pgq.drop_queue('cd_pgmq_n', NULL);
+\echo :SQLSTATE
+SELECT to_regclass('pgq.q_cd_pgmq_n') IS NOT NULL AS still_there;
+SELECT pgq.drop_queue('cd_pgmq_n', true);
+SELECT pgq.drop_queue('CD_PGMQ_U', false);
+SELECT to_regclass('pgq.q_cd_pgmq_n') AS q_n, to_regclass('pgq.a_cd_pgmq_n') AS a_n,
+       to_regclass('pgq.q_cd_pgmq_u') AS q_u, to_regclass('pgq.a_cd_pgmq_u') AS a_u;
+SELECT count(*) FROM pgq.meta WHERE queue_name IN ('cd_pgmq_n', 'cd_pgmq_u');
+SELECT pgq.drop_queue('cd_pgmq_n', true);
+SELECT pgq.drop_queue(queue_name => 'cd_pgmq_c', partitioned => false);
 
 -- clean up
 SELECT pgq.drop_queue('cd_unlogged');

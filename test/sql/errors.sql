@@ -5,13 +5,14 @@
 \set SHOW_CONTEXT never
 \set VERBOSITY default
 
--- run one call, report SQLSTATE and message (or 'no error')
+-- run one call, report SQLSTATE, message, detail and hint (or 'no error')
 CREATE FUNCTION pg_temp.err(call text,
-                            OUT state text, OUT message text, OUT hint text)
+                            OUT state text, OUT message text, OUT detail text, OUT hint text)
 LANGUAGE plpgsql AS $$
 DECLARE
     st text;
     msg text;
+    dtl text;
     hnt text;
 BEGIN
     EXECUTE 'SELECT * FROM ' || call;
@@ -19,9 +20,11 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE,
                             msg = MESSAGE_TEXT,
+                            dtl = PG_EXCEPTION_DETAIL,
                             hnt = PG_EXCEPTION_HINT;
     state := st;
     message := msg;
+    detail := dtl;
     hint := hnt;
 END
 $$;
@@ -40,7 +43,11 @@ SELECT string_agg(format('%s/%s/%s/%s', msg_id, read_ct, vt, message), ';' ORDER
 -- the errors as the client sees them
 SELECT pgq.create_queue(NULL);
 \echo :SQLSTATE
-SELECT pgq.create_queue('Bad-Name');
+SELECT pgq.create_queue('Bad;Name');
+\echo :SQLSTATE
+SELECT pgq.create_queue(repeat('x', 48));
+\echo :SQLSTATE
+SELECT pgq.create_queue('er_pkey');
 \echo :SQLSTATE
 SELECT pgq.send('er_missing', '{}');
 \echo :SQLSTATE
@@ -76,56 +83,94 @@ SELECT t.call, e.state, e.message
     (22, $$pgq.archive(NULL, 1)$$),
     (23, $$pgq.archive(NULL, ARRAY[1]::bigint[])$$),
     (24, $$pgq.delete(NULL, 1)$$),
-    (25, $$pgq.delete(NULL, ARRAY[1]::bigint[])$$)
+    (25, $$pgq.delete(NULL, ARRAY[1]::bigint[])$$),
+    (26, $$pgq."create"(NULL)$$),
+    (27, $$pgq.create_non_partitioned(NULL)$$),
+    (28, $$pgq.create_unlogged(NULL)$$),
+    (29, $$pgq.drop_queue(NULL, true)$$),
+    (30, $$pgq.detach_archive(NULL)$$),
+    (31, $$pgq.read(NULL, 30, 1, '{}')$$),
+    (32, $$pgq.read_with_poll(NULL, 30, 1)$$),
+    (33, $$pgq.validate_queue_name(NULL)$$),
+    (34, $$pgq.format_table_name(NULL, 'q')$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 
--- bad queue names: 42602 with the hint, from every function
-SELECT t.call, e.state, e.message,
-       e.hint = 'Queue names are 1 to 47 characters long, made of lower-case letters, digits and underscores, and start with a letter or an underscore.' AS hint_ok
+-- bad queue names: 42602, a DETAIL that says why, and for a character the
+-- HINT with the rule; from every function.  (Capitals, hyphens, spaces,
+-- dots, leading digits, double quotes and non-ASCII letters are valid
+-- from 0.5.0 on, as in pgmq.)
+SELECT t.call, e.state, e.message, e.detail,
+       e.hint = CASE WHEN e.detail LIKE 'Queue names may not contain %'
+                     THEN 'Queue names may hold any character but control characters, $, ;, '' and --.'
+                     ELSE '' END AS hint_ok
   FROM (VALUES
     (1, $$pgq.create_queue('')$$),
-    (2, $$pgq.create_queue('Upper')$$),
-    (3, $$pgq.create_queue('1starts_with_digit')$$),
-    (4, $$pgq.create_queue('has-dash')$$),
-    (5, $$pgq.create_queue('has space')$$),
-    (6, $$pgq.create_queue('x23456789012345678901234567890123456789012345678')$$),
-    (7, $$pgq.create_queue('café')$$),
-    (8, $$pgq.create_queue('a;drop table pgq.meta')$$),
-    (9, $$pgq.create_queue('quo"te')$$),
-    (10, $$pgq.create_queue('dot.ted', true)$$),
-    (11, $$pgq.drop_queue('Er')$$),
-    (12, $$pgq.purge_queue('Er')$$),
-    (13, $$pgq.metrics('Er')$$),
-    (14, $$pgq.send('Er', '{}')$$),
-    (15, $$pgq.send('Er', '{}', '{}'::jsonb)$$),
-    (16, $$pgq.send('Er', '{}', 0)$$),
-    (17, $$pgq.send('Er', '{}', now())$$),
-    (18, $$pgq.send('Er', '{}', '{}'::jsonb, 0)$$),
-    (19, $$pgq.send('Er', '{}', '{}'::jsonb, now())$$),
-    (20, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[])$$),
-    (21, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[])$$),
-    (22, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[], 0)$$),
-    (23, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[], now())$$),
-    (24, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], 0)$$),
-    (25, $$pgq.send_batch('Er', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], now())$$),
-    (26, $$pgq.read('Er', 30, 1)$$),
-    (27, $$pgq.pop('Er')$$),
-    (28, $$pgq.pop('Er', 1)$$),
-    (29, $$pgq.set_vt('Er', 1, 30)$$),
-    (30, $$pgq.archive('Er', 1)$$),
-    (31, $$pgq.archive('Er', ARRAY[1]::bigint[])$$),
-    (32, $$pgq.delete('Er', 1)$$),
-    (33, $$pgq.delete('Er', ARRAY[1]::bigint[])$$)
+    (2, $$pgq.create_queue('x23456789012345678901234567890123456789012345678')$$),
+    (3, $$pgq.create_queue(repeat('é', 24))$$),
+    (4, $$pgq.create_queue('a$b')$$),
+    (5, $$pgq.create_queue('a;drop table pgq.meta')$$),
+    (6, $$pgq.create_queue('it''s')$$),
+    (7, $$pgq.create_queue('a--b')$$),
+    (8, $$pgq.create_queue(E'tab\there')$$),
+    (9, $$pgq.create_queue(E'new\nline', true)$$),
+    (10, $$pgq.create_queue('er_x_pkey')$$),
+    (11, $$pgq.drop_queue('E;r')$$),
+    (12, $$pgq.purge_queue('E;r')$$),
+    (13, $$pgq.metrics('E;r')$$),
+    (14, $$pgq.send('E;r', '{}')$$),
+    (15, $$pgq.send('E;r', '{}', '{}'::jsonb)$$),
+    (16, $$pgq.send('E;r', '{}', 0)$$),
+    (17, $$pgq.send('E;r', '{}', now())$$),
+    (18, $$pgq.send('E;r', '{}', '{}'::jsonb, 0)$$),
+    (19, $$pgq.send('E;r', '{}', '{}'::jsonb, now())$$),
+    (20, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[])$$),
+    (21, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[])$$),
+    (22, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[], 0)$$),
+    (23, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[], now())$$),
+    (24, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], 0)$$),
+    (25, $$pgq.send_batch('E;r', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], now())$$),
+    (26, $$pgq.read('E;r', 30, 1)$$),
+    (27, $$pgq.pop('E;r')$$),
+    (28, $$pgq.pop('E;r', 1)$$),
+    (29, $$pgq.set_vt('E;r', 1, 30)$$),
+    (30, $$pgq.archive('E;r', 1)$$),
+    (31, $$pgq.archive('E;r', ARRAY[1]::bigint[])$$),
+    (32, $$pgq.delete('E;r', 1)$$),
+    (33, $$pgq.delete('E;r', ARRAY[1]::bigint[])$$),
+    (34, $$pgq."create"('E;r')$$),
+    (35, $$pgq.create_non_partitioned('E;r')$$),
+    (36, $$pgq.create_unlogged('E;r')$$),
+    (37, $$pgq.drop_queue('E;r', true)$$),
+    (38, $$pgq.detach_archive('E;r')$$),
+    (39, $$pgq.read('E;r', 30, 1, '{}')$$),
+    (40, $$pgq.read_with_poll('E;r', 30, 1)$$),
+    (41, $$pgq.validate_queue_name('E;r')$$),
+    (42, $$pgq.format_table_name('E;r', 'q')$$),
+    (43, $$pgq."create"('er_x_vt_idx')$$),
+    (44, $$pgq.create_unlogged('er_x_archived_idx')$$),
+    (45, $$pgq.create_non_partitioned('er_x_msg_id_seq')$$),
+    (46, $$pgq.validate_queue_name('ER_X_PKEY')$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 
--- names at the limits are accepted (checked on a missing queue: 42P01)
+-- names at the limits, and names valid from 0.5.0 on, are accepted (checked
+-- on a missing queue: 42P01, naming the queue in lower case)
 SELECT t.call, e.state, e.message
   FROM (VALUES
     (1, $$pgq.purge_queue('_')$$),
     (2, $$pgq.purge_queue('_9')$$),
-    (3, $$pgq.purge_queue('x2345678901234567890123456789012345678901234567')$$)
+    (3, $$pgq.purge_queue('x2345678901234567890123456789012345678901234567')$$),
+    (4, $$pgq.purge_queue(repeat('é', 23) || 'x')$$),
+    (5, $$pgq.purge_queue('Er_Missing')$$),
+    (6, $$pgq.purge_queue('1starts_with_digit')$$),
+    (7, $$pgq.purge_queue('has-dash')$$),
+    (8, $$pgq.purge_queue(' ')$$),
+    (9, $$pgq.purge_queue('dot.ted')$$),
+    (10, $$pgq.purge_queue('quo"te')$$),
+    (11, $$pgq.purge_queue('café')$$),
+    (12, $$pgq.purge_queue('-')$$),
+    (13, $$pgq.purge_queue('x_pkey')$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 
@@ -156,15 +201,21 @@ SELECT t.call, e.state, e.message
     (22, $$pgq.archive('er_missing', ARRAY[]::bigint[])$$),
     (23, $$pgq.delete('er_missing', 1)$$),
     (24, $$pgq.delete('er_missing', ARRAY[1]::bigint[])$$),
-    (25, $$pgq.delete('er_missing', ARRAY[]::bigint[])$$)
+    (25, $$pgq.delete('er_missing', ARRAY[]::bigint[])$$),
+    (26, $$pgq.detach_archive('er_missing')$$),
+    (27, $$pgq.read('er_missing', 30, 1, '{"a": 1}')$$),
+    (28, $$pgq.read_with_poll('er_missing', 30, 1)$$),
+    (29, $$pgq.read_with_poll('er_missing', 30, 1, 1, 100, '{"a": 1}')$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 
 -- create_queue / drop_queue on a missing queue are not errors
 SELECT t.call, e.state
   FROM (VALUES
-    (1, $$pgq.drop_queue('er_missing')$$)
-  ) AS t(n, call), LATERAL pg_temp.err(t.call) e;
+    (1, $$pgq.drop_queue('er_missing')$$),
+    (2, $$pgq.drop_queue('er_missing', true)$$)
+  ) AS t(n, call), LATERAL pg_temp.err(t.call) e
+ ORDER BY t.n;
 
 -- bad arguments, on an existing queue
 SELECT t.call, e.state, e.message
@@ -251,7 +302,24 @@ SELECT t.call, e.state, e.message
     (110, $$pgq.delete('er', NULL::bigint)$$),
     (111, $$pgq.delete('er', NULL::bigint[])$$),
     (112, $$pgq.delete('er', ARRAY[2, NULL]::bigint[])$$),
-    (113, $$pgq.delete('er', ARRAY[NULL]::bigint[])$$)
+    (113, $$pgq.delete('er', ARRAY[NULL]::bigint[])$$),
+    -- read: conditional
+    (120, $$pgq.read('er', 30, 1, NULL)$$),
+    -- read_with_poll
+    (130, $$pgq.read_with_poll('er', NULL, 1)$$),
+    (131, $$pgq.read_with_poll('er', -1, 1)$$),
+    (132, $$pgq.read_with_poll('er', 30, NULL)$$),
+    (133, $$pgq.read_with_poll('er', 30, 0)$$),
+    (134, $$pgq.read_with_poll('er', 30, -1)$$),
+    (135, $$pgq.read_with_poll('er', 30, 1, NULL)$$),
+    (136, $$pgq.read_with_poll('er', 30, 1, -1)$$),
+    (137, $$pgq.read_with_poll('er', 30, 1, -2147483648)$$),
+    (138, $$pgq.read_with_poll('er', 30, 1, 1, NULL)$$),
+    (139, $$pgq.read_with_poll('er', 30, 1, 1, 0)$$),
+    (140, $$pgq.read_with_poll('er', 30, 1, 1, -1)$$),
+    (141, $$pgq.read_with_poll('er', 30, 1, 1, 100, NULL)$$),
+    -- format_table_name
+    (150, $$pgq.format_table_name('er', NULL)$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 
@@ -260,16 +328,16 @@ SELECT t.call, e.state, e.message
 SELECT t.call, e.state, e.message
   FROM (VALUES
     (1, $$pgq.create_queue(NULL, NULL)$$),
-    (2, $$pgq.create_queue('Bad', NULL)$$),
+    (2, $$pgq.create_queue('Ba;d', NULL)$$),
     (3, $$pgq.create_queue('er_missing', NULL)$$),
     (4, $$pgq.send(NULL, NULL)$$),
-    (5, $$pgq.send('Bad', NULL, NULL::integer)$$),
+    (5, $$pgq.send('Ba;d', NULL, NULL::integer)$$),
     (6, $$pgq.send('er_missing', NULL)$$),
     (7, $$pgq.send('er_missing', '{}', -1)$$),
     (8, $$pgq.send('er_missing', '{}', NULL::timestamptz)$$),
     (9, $$pgq.send('er_missing', '{}', '{}'::jsonb, 'infinity'::timestamptz)$$),
     (10, $$pgq.send_batch(NULL, NULL)$$),
-    (11, $$pgq.send_batch('Bad', NULL, NULL::jsonb[], NULL::integer)$$),
+    (11, $$pgq.send_batch('Ba;d', NULL, NULL::jsonb[], NULL::integer)$$),
     (12, $$pgq.send_batch('er_missing', NULL)$$),
     (13, $$pgq.send_batch('er_missing', ARRAY[NULL]::jsonb[])$$),
     (14, $$pgq.send_batch('er_missing', ARRAY['{}']::jsonb[], ARRAY['{}', '{}']::jsonb[])$$),
@@ -277,23 +345,31 @@ SELECT t.call, e.state, e.message
     (16, $$pgq.send_batch('er_missing', ARRAY['{}']::jsonb[], -1)$$),
     (17, $$pgq.send_batch('er_missing', ARRAY['{}']::jsonb[], '-infinity'::timestamptz)$$),
     (18, $$pgq.read(NULL, NULL, NULL)$$),
-    (19, $$pgq.read('Bad', NULL, NULL)$$),
+    (19, $$pgq.read('Ba;d', NULL, NULL)$$),
     (20, $$pgq.read('er_missing', NULL, 1)$$),
     (21, $$pgq.read('er_missing', 30, 0)$$),
-    (22, $$pgq.pop('Bad', NULL)$$),
+    (22, $$pgq.pop('Ba;d', NULL)$$),
     (23, $$pgq.pop('er_missing', 0)$$),
-    (24, $$pgq.set_vt('Bad', NULL, NULL)$$),
+    (24, $$pgq.set_vt('Ba;d', NULL, NULL)$$),
     (25, $$pgq.set_vt('er_missing', NULL, 30)$$),
     (26, $$pgq.set_vt('er_missing', 1, -1)$$),
-    (27, $$pgq.archive('Bad', NULL::bigint)$$),
+    (27, $$pgq.archive('Ba;d', NULL::bigint)$$),
     (28, $$pgq.archive('er_missing', NULL::bigint)$$),
     (29, $$pgq.archive('er_missing', ARRAY[NULL]::bigint[])$$),
-    (30, $$pgq.delete('Bad', NULL::bigint[])$$),
+    (30, $$pgq.delete('Ba;d', NULL::bigint[])$$),
     (31, $$pgq.delete('er_missing', NULL::bigint)$$),
     (32, $$pgq.delete('er_missing', NULL::bigint[])$$),
-    (33, $$pgq.purge_queue('Bad')$$),
-    (34, $$pgq.metrics('Bad')$$),
-    (35, $$pgq.drop_queue('Bad')$$)
+    (33, $$pgq.purge_queue('Ba;d')$$),
+    (34, $$pgq.metrics('Ba;d')$$),
+    (35, $$pgq.drop_queue('Ba;d')$$),
+    (36, $$pgq.read('Ba;d', NULL, NULL, NULL)$$),
+    (37, $$pgq.read('er_missing', 30, 1, NULL)$$),
+    (38, $$pgq.read_with_poll('Ba;d', NULL, NULL, NULL, NULL, NULL)$$),
+    (39, $$pgq.read_with_poll('er_missing', 30, 1, -1)$$),
+    (40, $$pgq.read_with_poll('er_missing', 30, 1, 1, 0)$$),
+    (41, $$pgq.create_queue('er_x_pkey', NULL)$$),
+    (42, $$pgq.detach_archive('Ba;d')$$),
+    (43, $$pgq.format_table_name('Ba;d', NULL)$$)
   ) AS t(n, call), LATERAL pg_temp.err(t.call) e
  ORDER BY t.n;
 

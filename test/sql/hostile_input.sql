@@ -1,7 +1,10 @@
 --
 -- hostile_input: names built to break out of SQL, names that look like
--- other objects, and values at and past the limits.  Each bad name is
--- rejected with its SQLSTATE, nothing is created, nothing injected runs.
+-- other objects, and values at and past the limits.  Each invalid name is
+-- rejected with its SQLSTATE and nothing is created; each valid one, however
+-- odd (0.5.0 allows, as pgmq does, any character but control characters,
+-- $ ; ' and --), makes exactly the queue's tables under their exact names,
+-- and nothing injected runs.
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY default
@@ -19,43 +22,124 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- the one value a query returns, as text
+CREATE FUNCTION pg_temp.value_of(query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+BEGIN
+    EXECUTE query INTO STRICT v;
+    RETURN v;
+END
+$$;
+
 -- the target of the injection attempts
 CREATE TABLE victim (id int);
 INSERT INTO victim VALUES (1), (2), (3);
 SELECT count(*) AS pgq_relations_before FROM pg_class
  WHERE relnamespace = 'pgq'::regnamespace \gset
+SELECT count(*) AS public_relations_before FROM pg_class
+ WHERE relnamespace = 'public'::regnamespace \gset
 
+-- invalid: a quote, ;, $, --, a control character, or too long
 CREATE TEMP TABLE bad_names (n serial, name text);
 INSERT INTO bad_names (name) VALUES
  ($$x'; DROP TABLE victim; --$$),
  ($$x'); DROP TABLE victim; --$$),
  ($$x"; DROP TABLE victim; --$$),
- ('a;b'), ('a--b'), ('a$b'), ('a b'), (' a'), ('a '), (E'a\tb'), (E'a\nb'),
- ('Abc'), ('ABC'), ('ä'), ('queue_é'), ('日本'), ('1abc'), ('9'),
- ('a.b'), ('pg_catalog.pg_class'), ('"quoted"'), ('a/*b*/'), ('a\b'), ('a%s'),
- (repeat('a', 48)), (repeat('a', 1000)), ('');
+ ($$x" CASCADE; DROP TABLE victim$$),
+ ('a;b'), ('a--b'), ('a$b'), ('$1'), ('a$$b'), ('it''s'), (''''),
+ (E'a\tb'), (E'a\nb'), (E'a\rb'), (E'\x01'), (E'a\x7fb'), (E'a\u2028b' || E'\x1f'),
+ (repeat('a', 48)), (repeat('a', 1000)), (repeat('é', 24)), ('');
 
 -- every function that takes a queue name refuses each of them with 42602
 SELECT b.n, f.fn, t.state, t.message = format('invalid queue name "%s"', b.name) AS message_names_it
   FROM bad_names b
- CROSS JOIN (VALUES ('create_queue'), ('send'), ('read'), ('drop_queue')) f(fn)
+ CROSS JOIN (VALUES ('create_queue'), ('create_unlogged'), ('send'), ('read'), ('drop_queue')) f(fn)
  CROSS JOIN LATERAL pg_temp.try(CASE f.fn
         WHEN 'create_queue' THEN format('pgq.create_queue(%L)', b.name)
+        WHEN 'create_unlogged' THEN format('pgq.create_unlogged(%L)', b.name)
         WHEN 'send' THEN format($$pgq.send(%L, '{}')$$, b.name)
         WHEN 'read' THEN format('pgq.read(%L, 30, 1)', b.name)
         ELSE format('pgq.drop_queue(%L)', b.name) END) t
  WHERE t.state <> '42602' OR t.message <> format('invalid queue name "%s"', b.name)
  ORDER BY 1, 2;
-SELECT count(*) AS refusals FROM bad_names b
+SELECT count(*) AS refusals, count(DISTINCT b.name) AS names FROM bad_names b
  CROSS JOIN LATERAL pg_temp.try(format('pgq.create_queue(%L)', b.name)) t
  WHERE t.state = '42602';
 SELECT * FROM pg_temp.try('pgq.create_queue(NULL)');
+-- a name ending as another queue's index or sequence is refused for a new queue
+SELECT * FROM pg_temp.try($$pgq.create_queue('victim_pkey')$$);
+SELECT * FROM pg_temp.try($$pgq.create_queue('Victim_VT_IDX')$$);
 
 -- nothing was created, nothing injected ran
 SELECT count(*) = :pgq_relations_before AS no_new_pgq_relations FROM pg_class
  WHERE relnamespace = 'pgq'::regnamespace;
 SELECT count(*) AS meta_rows FROM pgq.meta;
 SELECT count(*) AS victim_rows FROM victim;
+
+-- valid, though built to break out of an identifier or a literal, or to
+-- look like other objects: double quotes, backslashes, comments, spaces,
+-- dots, capitals, non-ASCII; each makes its queue and nothing else
+CREATE TEMP TABLE odd_names (n serial, name text);
+INSERT INTO odd_names (name) VALUES
+ ('x"(i int) INHERITS (public.victim)/*'),
+ ('a" CASCADE'), ('"quoted"'), ('""'), ('"'), ('a\b'), ('\'), ('a\'),
+ ('a/*b*/'), ('*/'), ('a%s'), ('%I'), (' a'), ('a '), ('a b'), (' '),
+ ('a.b'), ('pg_catalog.pg_class'), ('public.victim'), ('-'), ('a-b-'),
+ ('1abc'), ('9'), ('Abc'), ('ä'), ('Ä'), ('queue_é'), ('日本'), ('🙂'),
+ (repeat('é', 23) || 'x'), (repeat('x', 47));
+SELECT o.n, t.state, t.message FROM odd_names o
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.create_queue(%L)', o.name)) t
+ WHERE t.state <> 'ok'
+ ORDER BY 1;
+-- the queue's name: ASCII capitals folded to lower case, nothing else changed
+CREATE TEMP TABLE odd_queues AS
+SELECT n, name, translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS queue
+  FROM odd_names;
+SELECT o.n, o.queue, m.queue_name IS NOT NULL AS listed
+  FROM odd_queues o LEFT JOIN pgq.list_queues() m ON m.queue_name = o.queue
+ ORDER BY o.n;
+-- the relations in schema pgq are exactly the seven of each queue, under
+-- their exact names: none missing, none more
+SELECT count(*) AS missing FROM odd_queues o
+ CROSS JOIN unnest(ARRAY['q_' || o.queue, 'a_' || o.queue, 'q_' || o.queue || '_pkey',
+                         'a_' || o.queue || '_pkey', 'q_' || o.queue || '_vt_idx',
+                         'a_' || o.queue || '_archived_idx', 'q_' || o.queue || '_msg_id_seq']) r(relname)
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class c
+                    WHERE c.relnamespace = 'pgq'::regnamespace AND c.relname = r.relname);
+SELECT count(*) - :pgq_relations_before - 7 * (SELECT count(DISTINCT queue) FROM odd_queues) AS unexpected_pgq_relations
+  FROM pg_class WHERE relnamespace = 'pgq'::regnamespace;
+-- for instance
+SELECT relname, relkind FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace
+   AND (relname LIKE '%x"(i int) inherits (public.victim)/*%' OR relname LIKE '_\_\\' OR relname LIKE '_\_\\\_%')
+ ORDER BY relname COLLATE "C";
+SELECT count(*) = :public_relations_before AS no_new_public_relations FROM pg_class
+ WHERE relnamespace = 'public'::regnamespace;
+SELECT count(*) AS victim_rows, (SELECT count(*) FROM pg_inherits WHERE inhparent = 'victim'::regclass) AS victim_children
+  FROM victim;
+-- each works end to end: send, read, archive, metrics, purge, drop
+SELECT o.n, s.state AS send, r.state AS read, a.state AS archive, m.state AS metrics, p.state AS purge
+  FROM odd_queues o
+ CROSS JOIN LATERAL pg_temp.try(format($$pgq.send(%L, '{"n": %s}')$$, o.name, o.n)) s
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.read(%L, 30, 1)', o.name)) r
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.archive(%L, 1::bigint)', o.name)) a
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.metrics(%L)', o.name)) m
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.purge_queue(%L)', o.name)) p
+ WHERE (s.state, r.state, a.state, m.state, p.state) <> ('ok', 'ok', 'ok', 'ok', 'ok')
+    OR (s.message, r.message, a.message) <> ('1 row(s)', '1 row(s)', '1 row(s)')
+ ORDER BY 1;
+-- each message is in the archive of its own queue, found by the table's name
+SELECT count(*) AS archived_where_sent FROM odd_queues o
+ WHERE pg_temp.value_of(format('SELECT message::text FROM pgq.%I', 'a_' || o.queue))
+       = format('{"n": %s}', o.n);
+SELECT count(*) AS dropped FROM odd_queues o
+ CROSS JOIN LATERAL pg_temp.try(format('pgq.drop_queue(%L)', o.name)) t
+ WHERE t.state = 'ok';
+SELECT count(*) = :pgq_relations_before AS back_to_the_start FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace;
+SELECT count(*) AS meta_rows FROM pgq.meta;
 
 -- names that are valid but look like other objects: they make queue
 -- tables in schema pgq and touch nothing else

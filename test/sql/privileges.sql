@@ -42,18 +42,28 @@ INSERT INTO calls VALUES
  (8, $$pgq.pop('pv', 1)$$),
  (9, $$pgq.purge_queue('pv')$$),
  (10, $$pgq.metrics_all() WHERE queue_name = 'pv'$$),
- (11, $$pgq.list_queues() WHERE queue_name = 'pv'$$);
+ (11, $$pgq.list_queues() WHERE queue_name = 'pv'$$),
+ (12, $$pgq.read('pv', 0, 1, '{"n": 1}')$$),
+ (13, $$pgq.read_with_poll('pv', 0, 1, 0, 100)$$);
 GRANT SELECT ON calls TO PUBLIC;
 
 -- pop and purge would empty the queue: each role's run ends with them, and
 -- the queue is refilled before the next role
 CREATE FUNCTION pg_temp.refill() RETURNS void LANGUAGE sql
-AS $$ SELECT count(pgq.send('pv', '{"refill": true}')) FROM generate_series(1, 3) $$;
+AS $$ SELECT count(*) FROM (SELECT pgq.send('pv', '{"refill": true}') FROM generate_series(1, 3)) s $$;
 
 -- a role with no grant: refused on every queue function, sees the queue listed
 SET ROLE regress_pgq_nobody;
 SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
+-- nor may it create queues, by any of the names; the right to is EXECUTE
+-- on pgq.create_queue(text, boolean)
+SELECT * FROM pg_temp.try($$pgq.create_queue('pv_by_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq."create"('pv_by_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq.create_unlogged('pv_by_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq.create_non_partitioned('pv_by_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq.detach_archive('pv')$$);
 RESET ROLE;
+SELECT count(*) AS pv_by_nobody FROM pgq.meta WHERE queue_name = 'pv_by_nobody';
 
 -- producer: sends, nothing else
 SELECT pgq.grant_producer('pv', 'regress_pgq_producer');
@@ -79,8 +89,14 @@ SET ROLE regress_pgq_admin;
 SELECT n, t.* FROM calls, LATERAL pg_temp.try(call) t ORDER BY n;
 SELECT count(*) > 0 AS archive_readable FROM pgq.a_pv;
 SELECT * FROM pg_temp.try($$pgq.drop_queue('pv')$$);
+SELECT * FROM pg_temp.try($$pgq.drop_queue('PV', true)$$);
+SELECT * FROM pg_temp.try($$pgq.detach_archive('pv')$$);
 SELECT * FROM pg_temp.try($$pgq.create_queue('pv_by_admin')$$);
+SELECT * FROM pg_temp.try($$pgq.create_unlogged('pv_by_admin')$$);
 RESET ROLE;
+-- the owner may detach_archive, which changes nothing
+SELECT * FROM pg_temp.try($$pgq.detach_archive('pv')$$);
+SELECT to_regclass('pgq.a_pv') IS NOT NULL AS archive_kept, count(*) > 0 AS archive_rows FROM pgq.a_pv;
 
 -- revoke_queue takes everything back
 SELECT pgq.revoke_queue('pv', 'regress_pgq_consumer');
@@ -123,7 +139,18 @@ RESET ROLE;
 SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv', 'regress_pgq_no_such_role')$$);
 SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv_none', 'regress_pgq_nobody')$$);
 SELECT * FROM pg_temp.try($$pgq.grant_consumer('pv', NULL)$$);
+SELECT * FROM pg_temp.try($$pgq.revoke_queue('Bad;Name', 'regress_pgq_nobody')$$);
 SELECT * FROM pg_temp.try($$pgq.revoke_queue('Bad Name', 'regress_pgq_nobody')$$);
+SELECT * FROM pg_temp.try($$pgq.grant_producer('PV--', 'regress_pgq_nobody')$$);
+-- the queue name folds to lower case here too
+SELECT * FROM pg_temp.try($$pgq.grant_producer('PV', 'regress_pgq_nobody')$$);
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
+SELECT * FROM pg_temp.try($$pgq.revoke_queue('Pv', 'regress_pgq_nobody')$$);
+SET ROLE regress_pgq_nobody;
+SELECT t.* FROM calls, LATERAL pg_temp.try(call) t WHERE n = 1;
+RESET ROLE;
 
 -- the grants are on the queue's own objects and nothing else
 SELECT c.relname, a.grantee::regrole, a.privilege_type

@@ -101,6 +101,77 @@ SELECT msg_id, vt > now() + interval '60 years' AS far_away
   FROM pgq.read('rd_empty', 2147483647, 1);
 SELECT count(*) FROM pgq.read('rd_empty', 0, 10);
 
+-- the rows read returns: pgq.message_record, pgmq's six columns in pgmq's
+-- order, then pgq's last_read_at
+SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a
+ WHERE a.attrelid = 'pgq.message_record'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attnum;
+
+-- conditional: only the messages that contain it (jsonb @>) are read;
+-- the condition is applied before qty
+SELECT pgq.create_queue('rd_cond');
+SELECT count(*) FROM pgq.send_batch('rd_cond',
+    ARRAY['{"type": "a", "n": 1}', '{"type": "b", "n": 2}',
+          '{"type": "a", "n": 3, "tags": ["x", "y"], "meta": {"p": 1, "q": 2}}',
+          '[1, 2]', '"text"']::jsonb[]);
+SELECT msg_id, read_ct, message FROM pgq.read('rd_cond', 0, 10, '{"type": "a"}');
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 10, '{"tags": ["y"]}');
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 10, '{"meta": {"q": 2}}');
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 1, '{"n": 3}');
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 10, '{"type": "none"}');
+SELECT msg_id, read_ct FROM pgq.read(queue_name => 'rd_cond', vt => 0, qty => 10,
+                                     conditional => '{"type": "b"}');
+-- '{}', the default, is no condition: every visible message
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 10, '{}');
+SELECT msg_id, read_ct FROM pgq.read('rd_cond', 0, 10);
+-- the matches are hidden for vt; the others stay visible
+SELECT msg_id FROM pgq.read('rd_cond', 300, 10, '{"type": "a"}');
+SELECT msg_id FROM pgq.read('rd_cond', 0, 10, '{"type": "a"}');
+SELECT msg_id FROM pgq.read('rd_cond', 0, 10);
+-- NULL is not '{}': 22004 in schema pgq
+SELECT * FROM pgq.read('rd_cond', 0, 10, NULL);
+\echo :SQLSTATE
+
+-- read_with_poll: a visible message is returned at once, not after
+-- max_poll_seconds
+SELECT clock_timestamp() AS poll_t0 \gset
+SELECT msg_id, read_ct, message FROM pgq.read_with_poll('rd_cond', 300, 1, 10, 100);
+SELECT clock_timestamp() - :'poll_t0'::timestamptz < interval '5 s' AS at_once;
+-- with a condition, and qty; the defaults (5 s, 100 ms) by name
+SELECT msg_id, read_ct, message
+  FROM pgq.read_with_poll(queue_name => 'rd_cond', vt => 300, qty => 5, conditional => '[1]');
+-- an empty queue: no row, after max_poll_seconds
+SELECT pgq.create_queue('rd_poll');
+SELECT clock_timestamp() AS poll_t0 \gset
+SELECT msg_id FROM pgq.read_with_poll('rd_poll', 30, 1, 1, 100);
+SELECT clock_timestamp() - :'poll_t0'::timestamptz >= interval '0.9 s' AS waited,
+       clock_timestamp() - :'poll_t0'::timestamptz < interval '10 s' AS not_much_longer;
+-- max_poll_seconds 0: one read, no wait
+SELECT clock_timestamp() AS poll_t0 \gset
+SELECT msg_id FROM pgq.read_with_poll('rd_poll', 30, 1, 0, 100);
+SELECT clock_timestamp() - :'poll_t0'::timestamptz < interval '3 s' AS at_once;
+-- a message that becomes visible while it polls is found: sent with a
+-- delay of 2 seconds, read by a poll of up to 10 that began before then
+SELECT pgq.send('rd_poll', '{"late": true}', 2);
+SELECT clock_timestamp() AS poll_t0 \gset
+SELECT msg_id, read_ct, message,
+       :'poll_t0'::timestamptz < enqueued_at + interval '2 s' AS polled_before_visible
+  FROM pgq.read_with_poll('rd_poll', 30, 1, 10, 50);
+SELECT clock_timestamp() - :'poll_t0'::timestamptz < interval '8 s' AS before_the_deadline;
+-- the poll's arguments
+SELECT * FROM pgq.read_with_poll('rd_poll', 30, 1, -1, 100);
+\echo :SQLSTATE
+SELECT * FROM pgq.read_with_poll('rd_poll', 30, 1, 1, 0);
+\echo :SQLSTATE
+SELECT * FROM pgq.read_with_poll('rd_poll', 30, 1, 1, 100, NULL);
+\echo :SQLSTATE
+SELECT * FROM pgq.read_with_poll('rd_poll', -1, 1);
+\echo :SQLSTATE
+
+SELECT pgq.drop_queue('rd_cond');
+SELECT pgq.drop_queue('rd_poll');
+
 -- final state
 SELECT msg_id, read_ct, message FROM pgq.q_rd ORDER BY msg_id;
 

@@ -86,9 +86,10 @@ SELECT message FROM pgq.read('snd', 3600, 100);
 SELECT o.id, o.item
   FROM snd_orders o JOIN pgq.q_snd q ON (q.message->>'order_id')::int = o.id;
 
--- send from inside a function, several times in one statement
-SELECT count(DISTINCT pgq.send('snd', jsonb_build_object('i', i))) AS distinct_ids
-  FROM generate_series(1, 50) i;
+-- send several times in one statement, once per row of a LATERAL join
+-- (send returns SETOF bigint, which an aggregate's argument may not hold)
+SELECT count(DISTINCT id) AS distinct_ids, count(*) AS calls
+  FROM generate_series(1, 50) i, LATERAL pgq.send('snd', jsonb_build_object('i', i)) AS id;
 SELECT count(*), min((message->>'i')::int), max((message->>'i')::int)
   FROM pgq.q_snd WHERE message ? 'i';
 
@@ -109,6 +110,39 @@ SELECT md5(message::text) = :'big_md5' AS same_message,
 SELECT pgq.create_queue('snd_unlogged', true);
 SELECT pgq.send('snd_unlogged', '{"u": 1}', '{"h": 1}'::jsonb, 0);
 SELECT msg_id, message, headers FROM pgq.q_snd_unlogged;
+
+-- send returns SETOF bigint, as pgmq's: one row, in the select list or in FROM
+SELECT pgq.create_queue('snd_setof');
+SELECT count(*) AS rows FROM pgq.send('snd_setof', '{"s": 1}');
+SELECT * FROM pgq.send('snd_setof', '{"s": 2}');
+SELECT id, pg_typeof(id) FROM pgq.send('snd_setof', '{"s": 3}', '{"h": 3}'::jsonb) AS id;
+SELECT pgq.send('snd_setof', '{"s": 4}', 0) AS id;
+SELECT count(*) AS rows FROM pgq.send('snd_setof', '{"s": 5}', '2000-01-01 00:00:00+00'::timestamptz);
+SELECT count(*) AS rows FROM pgq.send('snd_setof', '{"s": 6}', NULL::jsonb, 0);
+SELECT count(*) AS rows FROM pgq.send('snd_setof', '{"s": 7}', NULL::jsonb, now());
+SELECT p.oid::regprocedure AS overload, p.proretset, p.prorows
+  FROM pg_proc p
+ WHERE p.pronamespace = 'pgq'::regnamespace AND p.proname = 'send'
+ ORDER BY 1::text COLLATE "C";
+-- one message each, numbered in order
+SELECT msg_id, message FROM pgq.q_snd_setof ORDER BY msg_id;
+-- PostgreSQL refuses a set-returning function inside an aggregate (so
+-- count(pgq.send(...)) of 0.4.0 must move send into FROM): nothing is sent
+SELECT count(pgq.send('snd_setof', '{"s": "agg"}'));
+\echo :SQLSTATE
+SELECT count(*) AS total FROM pgq.q_snd_setof;
+-- in PL/pgSQL, assignment and PERFORM take the one row
+DO $$
+DECLARE
+    id bigint;
+BEGIN
+    id := pgq.send('snd_setof', '{"s": "plpgsql"}');
+    PERFORM pgq.send('snd_setof', '{"s": "perform"}');
+    RAISE NOTICE 'assigned id %', id;
+END
+$$;
+SELECT msg_id, message FROM pgq.q_snd_setof WHERE msg_id > 7 ORDER BY msg_id;
+SELECT pgq.drop_queue('snd_setof');
 
 DROP TABLE snd_orders;
 SELECT pgq.drop_queue('snd');

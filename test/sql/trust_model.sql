@@ -120,11 +120,21 @@ SET ROLE regress_tm_rival;
 SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('tm')$$);
 SELECT * FROM pg_temp.run($$SELECT pgq.drop_queue('tm')$$);
 SELECT * FROM pg_temp.run($$SELECT pgq.grant_consumer('tm', 'regress_tm_rival')$$);
+-- the name in other capitals is the same queue (0.5.0 folds names to lower
+-- case), whichever create function is called
+SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('TM')$$);
+SELECT * FROM pg_temp.run($$SELECT pgq."create"('Tm')$$);
+SELECT * FROM pg_temp.run($$SELECT pgq.create_unlogged('tM')$$);
+SELECT * FROM pg_temp.run($$SELECT pgq.create_non_partitioned('TM')$$);
+SELECT * FROM pg_temp.run($$SELECT pgq.drop_queue('TM', true)$$);
+SELECT * FROM pg_temp.run($$SELECT pgq.detach_archive('Tm')$$);
 RESET ROLE;
 -- its owner's own queue is a NOTICE
 SET ROLE regress_tm_creator;
 SELECT pgq.create_queue('tm');
+SELECT pgq."create"('TM');
 RESET ROLE;
+SELECT queue_name, owner::regrole, is_unlogged FROM pgq.meta WHERE lower(queue_name) = 'tm';
 
 -- names: no queue takes the name of another queue's index or sequence
 SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('tm_vt_idx')$$);
@@ -138,6 +148,10 @@ CREATE TABLE pgq.q_handmade (x int);
 SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('handmade')$$);
 SELECT * FROM pg_temp.run($$SELECT pgq.send('handmade', '{}')$$);
 DROP TABLE pgq.q_handmade;
+CREATE TABLE pgq."a_hand-made" (x int);
+SELECT * FROM pg_temp.run($$SELECT pgq.create_queue('Hand-Made')$$);
+SELECT * FROM pg_temp.run($$SELECT pgq.send('HAND-MADE', '{}')$$);
+DROP TABLE pgq."a_hand-made";
 
 -- monitoring: consumers see their queues, pg_monitor's members every queue,
 -- others none; list_queues is everyone's

@@ -322,7 +322,8 @@ if (version_cmp($oldest, '0.4.0') < 0 && version_cmp($default, '0.4.0') >= 0)
 	$node->safe_psql('postgres', 'DROP DATABASE not_updated');
 }
 
-# every row of every queue table, pgq.meta (the columns of every version) and the sequences,
+# every row of every queue table (as jsonb, whose keys are sorted: an update may rebuild a table
+# with its columns in another order), pgq.meta (the columns of every version) and the sequences,
 # as text
 sub queue_state
 {
@@ -331,12 +332,12 @@ sub queue_state
 		SET TimeZone = 'UTC';
 		SELECT concat_ws(' ', 'meta', queue_name, is_unlogged, created_at)
 		  FROM pgq.meta ORDER BY queue_name;
-		SELECT 'q_orders ' || t::text FROM pgq.q_orders t ORDER BY msg_id;
-		SELECT 'a_orders ' || t::text FROM pgq.a_orders t ORDER BY msg_id;
-		SELECT 'q_events ' || t::text FROM pgq.q_events t ORDER BY msg_id;
-		SELECT 'a_events ' || t::text FROM pgq.a_events t ORDER BY msg_id;
-		SELECT 'q_clicks ' || t::text FROM pgq.q_clicks t ORDER BY msg_id;
-		SELECT 'a_clicks ' || t::text FROM pgq.a_clicks t ORDER BY msg_id;
+		SELECT 'q_orders ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_orders t ORDER BY msg_id;
+		SELECT 'a_orders ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_orders t ORDER BY msg_id;
+		SELECT 'q_events ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_events t ORDER BY msg_id;
+		SELECT 'a_events ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_events t ORDER BY msg_id;
+		SELECT 'q_clicks ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_clicks t ORDER BY msg_id;
+		SELECT 'a_clicks ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_clicks t ORDER BY msg_id;
 		SELECT 'seq orders ' || last_value || ' ' || is_called FROM pgq.q_orders_msg_id_seq;
 		SELECT 'seq events ' || last_value || ' ' || is_called FROM pgq.q_events_msg_id_seq;
 		SELECT 'seq clicks ' || last_value || ' ' || is_called FROM pgq.q_clicks_msg_id_seq;
@@ -551,7 +552,7 @@ like($node->safe_psql('fresh', $render{extension}), qr/config=\{pgq\.meta\} cond
 like($node->safe_psql('fresh', $render{schema}), qr/acl=\{.*,=U\//,
 	'catalog schema: pgq has USAGE for PUBLIC');
 like($node->safe_psql('fresh', $render{functions}),
-	qr/^function pgq\.read\(text,integer,integer\)\n  kind=f volatile=v strict=f secdef=f/m,
+	qr/^function pgq\.read\(text,integer,integer,jsonb\)\n  kind=f volatile=v strict=f secdef=f/m,
 	'catalog functions: pgq.read is rendered with its attributes');
 
 #

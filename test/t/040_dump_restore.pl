@@ -262,7 +262,7 @@ my $src_deps = $node->safe_psql('src', $deps_sql);
 is(scalar(() = $src_data =~ /^q_orders /mg) . ' ' . scalar(() = $src_data =~ /^a_orders /mg)
 	  . ' ' . scalar(() = $src_data =~ /^q_events /mg) . ' ' . scalar(() = $src_data =~ /^a_purged /mg),
 	'6 2 3 1', 'src: 6 messages and 2 archived in orders, 3 in events, 1 archived in purged');
-like($src_data, qr/^meta \(orders,f,"[^"]+",postgres\)$/m,
+like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f\)$/m,
 	'src: pgq.meta has orders with its created_at and its owner');
 unlike($src_data, qr/gone/, 'src: the dropped queue is gone');
 is(join(',', $src_data =~ /^seq (\S+ \d+ \w+)$/mg),
