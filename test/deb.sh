@@ -10,7 +10,8 @@
 # 3. builds with "dpkg-buildpackage -us -uc -b" in a scratch copy of the tree, so the tree is left
 #    as it is; the build runs the regress and isolation suites against the package's files itself.
 #    Its output goes to log/package-build.log.
-# 4. checks the .deb: it holds pgq.so, pgq.control and every sql/pgq--*.sql, nothing but pgq's
+# 4. checks the .deb: it holds pgq.so, pgq.control, pgq_pgmq.control and every sql/pgq--*.sql and
+#    sql/pgq_pgmq--*.sql, nothing but pgq's
 #    files in PostgreSQL's lib and extension directories and its doc directory, and it conflicts
 #    with postgresql-15-pgq3
 # 5. installs it with dpkg -i and checks that PostgreSQL now has the package's files: dpkg -S names
@@ -126,7 +127,7 @@ check_deb()
 	sharedir=$("$PGQ_PG_CONFIG" --sharedir)/extension
 	docdir=/usr/share/doc/$PKG
 	files=$(dpkg-deb --fsys-tarfile "$DEB" | tar -tf - | sed 's|^\./|/|' | grep -v '/$')
-	for f in pgq.so pgq.control "$PGQ_TREE"/sql/pgq--*.sql; do
+	for f in pgq.so pgq.control pgq_pgmq.control "$PGQ_TREE"/sql/pgq--*.sql "$PGQ_TREE"/sql/pgq_pgmq--*.sql; do
 		case $f in
 		pgq.so) f=$libdir/$f ;;
 		*) f=$sharedir/$(basename "$f") ;;
@@ -140,6 +141,7 @@ check_deb()
 		case $f in
 		"$libdir/pgq.so" | "$libdir/bitcode/pgq.index.bc" | "$libdir"/bitcode/pgq/src/*.bc) ;;
 		"$sharedir/pgq.control" | "$sharedir"/pgq--*.sql) ;;
+		"$sharedir/pgq_pgmq.control" | "$sharedir"/pgq_pgmq--*.sql) ;;
 		"$docdir"/*) ;;
 		*)
 			echo "package: $(basename "$DEB") should not hold $f"
