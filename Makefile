@@ -15,7 +15,8 @@ OBJS = \
 	src/metrics.o \
 	src/grant.o \
 	src/schema.o \
-	src/upgrade.o
+	src/upgrade.o \
+	src/partition.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

@@ -99,6 +99,13 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'pgq_create_unlogged'
 LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pgq.create_partitioned(queue_name text,
+                                       partition_interval text DEFAULT '10000',
+                                       retention_interval text DEFAULT '100000')
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_create_partitioned'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION pgq.drop_queue(queue_name text, partitioned boolean)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'pgq_drop_queue'

@@ -49,6 +49,7 @@
 PG_FUNCTION_INFO_V1(pgq_create_queue);
 PG_FUNCTION_INFO_V1(pgq_create);
 PG_FUNCTION_INFO_V1(pgq_create_unlogged);
+PG_FUNCTION_INFO_V1(pgq_create_partitioned);
 PG_FUNCTION_INFO_V1(pgmq_drop_queue);
 PG_FUNCTION_INFO_V1(pgq_detach_archive);
 PG_FUNCTION_INFO_V1(pgq_validate_queue_name);
@@ -61,7 +62,7 @@ PG_FUNCTION_INFO_V1(pgq_forget_dropped_queues);
 static void check_new_queue_name(const char *name);
 static bool may_create_queues(void);
 static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
-static void create_queue(const char *name, bool unlogged);
+static void create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
 static Datum drop_queue(FunctionCallInfo fcinfo);
 static void lock_queue_name(const char *name);
 static void delete_meta_row(const char *name);
@@ -86,6 +87,27 @@ check_new_queue_name(const char *name)
 {
 	size_t		len = strlen(name);
 	size_t		i;
+	const char *p;
+
+	/*
+	 * Nor as the partitions pg_partman makes for a partitioned queue's
+	 * tables: "_default", "_p" and a number or a date ("_p20000",
+	 * "_p2026_11_29").
+	 */
+	if (len >= 8 && strcmp(name + len - 8, "_default") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid queue name \"%s\"", name),
+				 errdetail("Names ending in \"_default\" are reserved for the partitions of partitioned queues.")));
+	for (p = name; (p = strstr(p, "_p")) != NULL; p++)
+	{
+		if (p[2] >= '0' && p[2] <= '9' &&
+			strspn(p + 2, "0123456789_wq") == strlen(p + 2))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("invalid queue name \"%s\"", name),
+					 errdetail("Names ending in \"_p\" and a number or a date are reserved for the partitions of partitioned queues.")));
+	}
 
 	for (i = 0; i < lengthof(reserved_suffixes); i++)
 	{
@@ -279,13 +301,34 @@ reset_privileges(Oid relid)
  * owner, whom the policies do not restrict.
  */
 void
-pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
+pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
+						const PgqPartitioning *part)
 {
 	const char *qtab = quote_identifier(psprintf("q_%s", name));
 	const char *atab = quote_identifier(psprintf("a_%s", name));
 	const char *clock = clock_default();
+	const char *qkey = "PRIMARY KEY";
+	const char *akey = "PRIMARY KEY";
+	const char *qpart = "";
+	const char *apart = "";
 	StringInfoData ddl;
 	int			nestlevel;
+
+	/*
+	 * A partitioned table's primary key must hold the partitioning column:
+	 * (msg_id) when the tables are partitioned by msg_id, else (msg_id, the
+	 * time column), which still finds a message by its id.
+	 */
+	if (part != NULL)
+	{
+		qkey = akey = "";
+		qpart = psprintf(", PRIMARY KEY (msg_id%s%s)) PARTITION BY RANGE (%s",
+						 part->by_id ? "" : ", ", part->by_id ? "" : part->q_column,
+						 part->q_column);
+		apart = psprintf(", PRIMARY KEY (msg_id%s%s)) PARTITION BY RANGE (%s",
+						 part->by_id ? "" : ", ", part->by_id ? "" : part->a_column,
+						 part->a_column);
+	}
 
 	/*
 	 * The tables go where PostgreSQL's defaults put them, not where the
@@ -306,28 +349,28 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
 					 "CREATE %sTABLE pgq.%s ("
-					 " msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY,"
+					 " msg_id pg_catalog.int8 %s GENERATED ALWAYS AS IDENTITY,"
 					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
 					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
 					 " vt pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb,"
-					 " last_read_at pg_catalog.timestamptz);",
-					 unlogged ? "UNLOGGED " : "", qtab, clock);
+					 " last_read_at pg_catalog.timestamptz%s);",
+					 unlogged ? "UNLOGGED " : "", qtab, qkey, clock, qpart);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
 					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
 	appendStringInfo(&ddl,
 					 "CREATE TABLE pgq.%s ("
-					 " msg_id pg_catalog.int8 PRIMARY KEY,"
+					 " msg_id pg_catalog.int8 NOT NULL %s,"
 					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
 					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
 					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " vt pg_catalog.timestamptz NOT NULL,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb,"
-					 " last_read_at pg_catalog.timestamptz);",
-					 atab, clock);
+					 " last_read_at pg_catalog.timestamptz%s);",
+					 atab, akey, clock, apart);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (archived_at);",
 					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
@@ -339,6 +382,8 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
 					 "CREATE POLICY prune ON pgq.%s FOR DELETE USING (true);",
 					 qtab, qtab, atab, atab, atab);
 	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the tables", name);
+	if (part != NULL)
+		pgq_partition_tables(name, part);
 
 	/*
 	 * The identity sequence of an unlogged table is unlogged too, and a crash
@@ -379,10 +424,10 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner)
  * caller's is a NOTICE.
  */
 static void
-create_queue(const char *name, bool unlogged)
+create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 {
-	Oid			argtypes[3] = {TEXTOID, BOOLOID, REGROLEOID};
-	Datum		values[3];
+	Oid			argtypes[4] = {TEXTOID, BOOLOID, REGROLEOID, BOOLOID};
+	Datum		values[4];
 	PgqExec		exec;
 	int			pass;
 
@@ -422,14 +467,15 @@ create_queue(const char *name, bool unlogged)
 	/* a row left by tables dropped by hand: ours (checked above), replaced */
 	delete_meta_row(name);
 	check_name_free(name);
-	pgq_create_queue_tables(name, unlogged, exec.save_userid);
+	pgq_create_queue_tables(name, unlogged, exec.save_userid, part);
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = BoolGetDatum(unlogged);
 	values[2] = ObjectIdGetDatum(exec.save_userid);
-	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner)"
-							  " VALUES ($1, $2, $3)",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+	values[3] = BoolGetDatum(part != NULL);
+	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner, is_partitioned)"
+							  " VALUES ($1, $2, $3, $4)",
+							  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
 	pgq_end(&exec);
 }
@@ -447,7 +493,7 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "unlogged");
-	create_queue(name, PG_GETARG_BOOL(1));
+	create_queue(name, PG_GETARG_BOOL(1), NULL);
 	PG_RETURN_VOID();
 }
 
@@ -469,7 +515,7 @@ create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to create queues"),
 				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
-	create_queue(name, unlogged);
+	create_queue(name, unlogged, NULL);
 }
 
 Datum
@@ -483,6 +529,38 @@ Datum
 pgq_create_unlogged(PG_FUNCTION_ARGS)
 {
 	create_by_pgmq_name(fcinfo, true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * create_partitioned(queue_name text, partition_interval text DEFAULT '10000',
+ *					  retention_interval text DEFAULT '100000') returns void
+ *
+ * pgmq's partitioned queue, through pg_partman (partition.c): a number as
+ * partition_interval partitions the tables by msg_id, an interval ('1 day')
+ * by time.  The right to create queues is checked as for create().
+ */
+Datum
+pgq_create_partitioned(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	char	   *interval;
+	char	   *retention;
+	PgqPartitioning part;
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "partition_interval");
+	pgq_check_not_null(fcinfo, 2, "retention_interval");
+	interval = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	retention = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!may_create_queues())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create queues"),
+				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
+	pgq_check_partitioned_name(name);
+	pgq_parse_partitioning(interval, retention, &part);
+	create_queue(name, false, &part);
 	PG_RETURN_VOID();
 }
 
@@ -552,6 +630,7 @@ drop_queue(FunctionCallInfo fcinfo)
 	}
 
 	pgq_begin(&exec);
+	pgq_forget_partitions(name);
 	qtab = pgq_queue_table("q_", name);
 	atab = pgq_queue_table("a_", name);
 	/*

@@ -20,10 +20,12 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
+#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -226,7 +228,9 @@ queue_metrics(PgqQueue *queue, TimestampTz now, Datum *values, bool *nulls)
 {
 	Datum		args[2];
 	char		argnulls[2] = {' ', ' '};
-	int64		limit = pgq_metrics_exact_limit;
+	/* a partitioned queue's parent has no statistics to estimate from: count */
+	int64		limit = get_rel_relkind(queue->relid) == RELKIND_PARTITIONED_TABLE ?
+		-1 : pgq_metrics_exact_limit;
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;

@@ -135,8 +135,31 @@ extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *a
 extern TimestampTz pgq_seconds_from_now(TimestampTz now, int32 seconds, const char *argname,
 										PgqDialect dialect);
 
+/*
+ * How a partitioned queue's tables are partitioned (partition.c): by
+ * msg_id in ranges of interval ids, or by time (enqueued_at, archived_at
+ * in the archive) in ranges of an interval; pg_partman drops the
+ * partitions older than retention.
+ */
+typedef struct PgqPartitioning
+{
+	bool		by_id;
+	const char *q_column;
+	const char *a_column;
+	const char *interval;
+	const char *retention;
+} PgqPartitioning;
+
 /* lifecycle.c */
-extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner);
+extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
+									const PgqPartitioning *part);
+
+/* partition.c */
+extern void pgq_parse_partitioning(const char *interval, const char *retention,
+								   PgqPartitioning *part);
+extern void pgq_check_partitioned_name(const char *name);
+extern void pgq_partition_tables(const char *name, const PgqPartitioning *part);
+extern void pgq_forget_partitions(const char *name);
 
 /* schema.c */
 extern void pgq_check_schema(bool old_queues);

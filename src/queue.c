@@ -407,7 +407,8 @@ pgq_check_queue_tables(const char *name, Oid relid)
 		Relation	rel = relation_open(relids[t], t == 0 ? NoLock : AccessShareLock);
 		size_t		i;
 
-		if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		if ((rel->rd_rel->relkind != RELKIND_RELATION &&
+			 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) ||
 			rel->rd_rel->relowner != pgq_tables_owner())
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),

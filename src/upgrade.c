@@ -298,7 +298,7 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 	CurrentExtensionObject = InvalidOid;
 
 	pgq_begin_as(&exec, tables_owner);
-	pgq_create_queue_tables(name, unlogged, old_owner);
+	pgq_create_queue_tables(name, unlogged, old_owner, NULL);
 	copy_rows(&exec, old_owner, s, q, false);
 	copy_rows(&exec, old_owner, s, a, true);
 

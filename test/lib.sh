@@ -16,7 +16,7 @@
 PGQ_PG_VERSION=15
 PGQ_PG_BINDIR=/usr/lib/postgresql/$PGQ_PG_VERSION/bin
 PGQ_PG_CONFIG=$PGQ_PG_BINDIR/pg_config
-PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap pgtap libipc-run-perl make gcc valgrind"
+PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap postgresql-$PGQ_PG_VERSION-partman pgtap libipc-run-perl make gcc valgrind"
 PGQ_TESTER=postgres
 
 # the repository root: the directory above the one holding this file

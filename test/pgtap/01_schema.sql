@@ -32,7 +32,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(214);
+SELECT plan(220);
 
 -- ---------------------------------------------------------------------
 -- schema and catalog table (12)
@@ -192,31 +192,32 @@ INSERT INTO pgq_fn VALUES
     (34, 'detach_archive', '{text}',                                              'void',                     'volatile'),
     (35, 'read_with_poll', '{text,integer,integer,integer,integer,jsonb}',        'setof pgq.message_record', 'volatile'),
     (36, 'validate_queue_name', '{text}',                                         'void',                     'immutable'),
-    (37, 'format_table_name', '{text,text}',                                      'text',                     'immutable');
+    (37, 'format_table_name', '{text,text}',                                      'text',                     'immutable'),
+    (38, 'create_partitioned', '{text,text,text}',                                'void',                     'volatile');
 
--- has_function for every overload (37)
+-- has_function for every overload (38)
 SELECT has_function('pgq', name, args,
                     format('function pgq.%s(%s) exists', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- return types (37)
+-- return types (38)
 SELECT function_returns('pgq', name, args, returns,
                         format('pgq.%s(%s) returns %s', name, array_to_string(args, ', '), returns))
   FROM pgq_fn ORDER BY ord;
 
--- language C (37)
+-- language C (38)
 SELECT function_lang_is('pgq', name, args, 'c',
                         format('pgq.%s(%s) is LANGUAGE c', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- not STRICT: NULL arguments must reach the C code so it can raise the
--- documented errors (37)
+-- documented errors (38)
 SELECT isnt_strict('pgq', name, args,
                    format('pgq.%s(%s) is not STRICT', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- volatility: everything VOLATILE except list_queues, which is STABLE, and
--- the two name helpers validate_queue_name and format_table_name, IMMUTABLE (37)
+-- the two name helpers validate_queue_name and format_table_name, IMMUTABLE (38)
 SELECT volatility_is('pgq', name, args, vol,
                      format('pgq.%s(%s) is %s', name, array_to_string(args, ', '), vol))
   FROM pgq_fn ORDER BY ord;
@@ -237,6 +238,7 @@ SELECT results_eq(
         ('archive',      'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
         ('create',       'text',                                            ARRAY['queue_name']),
         ('create_non_partitioned', 'text',                                  ARRAY['queue_name']),
+        ('create_partitioned', 'text,text,text',                            ARRAY['queue_name','partition_interval','retention_interval']),
         ('create_queue', 'text,boolean',                                    ARRAY['queue_name','unlogged']),
         ('create_unlogged', 'text',                                         ARRAY['queue_name']),
         ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
@@ -305,6 +307,13 @@ SELECT is(
 
 SELECT is(
     (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
+      WHERE p.oid = to_regprocedure('pgq.create_partitioned(text,text,text)')),
+    'queue_name text, partition_interval text DEFAULT ''10000''::text, retention_interval text DEFAULT ''100000''::text',
+    'pgq.create_partitioned defaults: 10,000 messages a partition, keep 100,000, as in pgmq'
+);
+
+SELECT is(
+    (SELECT pg_get_function_arguments(p.oid) FROM pg_proc p
       WHERE p.oid = to_regprocedure('pgq.read_with_poll(text,integer,integer,integer,integer,jsonb)')),
     'queue_name text, vt integer, qty integer, max_poll_seconds integer DEFAULT 5, poll_interval_ms integer DEFAULT 100, conditional jsonb DEFAULT ''{}''::jsonb',
     'pgq.read_with_poll defaults: 5 seconds, every 100 ms, no condition, as in pgmq'
@@ -316,8 +325,8 @@ SELECT results_eq(
         JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
        ORDER BY p.proname COLLATE "C"$$,
-    $$VALUES ('create_queue', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
-    'only create_queue, pop, read and read_with_poll have parameter defaults'
+    $$VALUES ('create_partitioned', 2), ('create_queue', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
+    'only create_partitioned, create_queue, pop, read and read_with_poll have parameter defaults'
 );
 
 SELECT results_eq(
@@ -342,6 +351,7 @@ SELECT results_eq(
         ('archive',      'text,bigint[]',                                 'pgq_archive_batch',    '$libdir/pgq'),
         ('create',       'text',                                          'pgq_create',           '$libdir/pgq'),
         ('create_non_partitioned', 'text',                                'pgq_create',           '$libdir/pgq'),
+        ('create_partitioned', 'text,text,text',                          'pgq_create_partitioned', '$libdir/pgq'),
         ('create_queue', 'text,boolean',                                  'pgq_create_queue',     '$libdir/pgq'),
         ('create_unlogged', 'text',                                       'pgq_create_unlogged',  '$libdir/pgq'),
         ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
