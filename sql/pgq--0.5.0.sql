@@ -110,6 +110,14 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'pgq_create_unlogged'
 LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pgq.convert_archive_partitioned(table_name text,
+                                                partition_interval text DEFAULT '10000',
+                                                retention_interval text DEFAULT '100000',
+                                                leading_partition integer DEFAULT 10)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_convert_archive_partitioned'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION pgq.create_partitioned(queue_name text,
                                        partition_interval text DEFAULT '10000',
                                        retention_interval text DEFAULT '100000')

@@ -6,7 +6,7 @@
  *		event trigger that forgets queue tables dropped by hand.
  *
  * Creating and dropping a queue take a transaction-level lock on the queue
- * name (an advisory-class lock tag of pgq's own, see lock_queue_name), so
+ * name (an advisory-class lock tag of pgq's own, see pgq_lock_queue_name), so
  * two sessions creating, or creating and dropping, the same queue take
  * turns: the second waits for the first to commit or roll back, then looks
  * at pgq.meta afresh.  Different queue names never wait for each other,
@@ -64,7 +64,10 @@ static bool may_create_queues(void);
 static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
 static void create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
 static Datum drop_queue(FunctionCallInfo fcinfo);
-static void lock_queue_name(const char *name);
+static int	pin_ddl_settings(void);
+static const char *partition_clause(const PgqPartitioning *part, const char *column);
+static void append_archive_ddl(StringInfo ddl, const char *name, const char *clock,
+							   const PgqPartitioning *part);
 static void delete_meta_row(const char *name);
 static bool owns_queue_strictly(Oid owner);
 static void check_name_free(const char *name);
@@ -175,8 +178,8 @@ pgq_format_table_name(PG_FUNCTION_ARGS)
  */
 #define PGQ_LOCK_CLASS	0x7071
 
-static void
-lock_queue_name(const char *name)
+void
+pgq_lock_queue_name(const char *name)
 {
 	LOCKTAG		tag;
 
@@ -290,6 +293,91 @@ reset_privileges(Oid relid)
 }
 
 /*
+ * Set, for the rest of the DDL of a queue's tables, where they go: where
+ * PostgreSQL's defaults put them, not where the caller's settings would
+ * (the DDL runs as the tables' owner, who may create in tablespaces the
+ * caller may not); names resolve in pg_catalog only.  Returns the GUC nest
+ * level for AtEOXact_GUC.
+ */
+static int
+pin_ddl_settings(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	set_config_option("default_tablespace", "", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("default_table_access_method", "heap", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("default_toast_compression", "pglz", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
+ * The end of a partitioned table's column list: a partitioned table's
+ * primary key must hold the partitioning column, so it is (msg_id) when
+ * partitioned by msg_id, else (msg_id, the time column), which still finds
+ * a message by its id.
+ */
+static const char *
+partition_clause(const PgqPartitioning *part, const char *column)
+{
+	return psprintf(", PRIMARY KEY (msg_id%s%s)) PARTITION BY RANGE (%s",
+					part->by_id ? "" : ", ", part->by_id ? "" : column, column);
+}
+
+/* ddl += the archive a_<name>, its index and its row-level security */
+static void
+append_archive_ddl(StringInfo ddl, const char *name, const char *clock,
+				   const PgqPartitioning *part)
+{
+	const char *atab = quote_identifier(psprintf("a_%s", name));
+
+	appendStringInfo(ddl,
+					 "CREATE TABLE pgq.%s ("
+					 " msg_id pg_catalog.int8 NOT NULL %s,"
+					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
+					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s,"
+					 " vt pg_catalog.timestamptz NOT NULL,"
+					 " message pg_catalog.jsonb,"
+					 " headers pg_catalog.jsonb,"
+					 " last_read_at pg_catalog.timestamptz%s);",
+					 atab, part != NULL ? "" : "PRIMARY KEY", clock,
+					 part != NULL ? partition_clause(part, part->a_column) : "");
+	appendStringInfo(ddl,
+					 "CREATE INDEX %s ON pgq.%s (archived_at);",
+					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
+	appendStringInfo(ddl,
+					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
+					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
+					 "CREATE POLICY prune ON pgq.%s FOR DELETE USING (true);",
+					 atab, atab, atab);
+}
+
+/*
+ * Make queue name's archive a_<name> again, partitioned as part says and
+ * handed to pg_partman with premake partitions ahead, as the current user
+ * (the tables' owner: call between pgq_begin and pgq_end), with no
+ * privileges for anyone (convert_archive_partitioned puts the old ones back).
+ */
+void
+pgq_create_archive_table(const char *name, const PgqPartitioning *part, int premake)
+{
+	int			nestlevel = pin_ddl_settings();
+	StringInfoData ddl;
+
+	initStringInfo(&ddl);
+	append_archive_ddl(&ddl, name, clock_default(), part);
+	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the archive", name);
+	pgq_partition_table(name, 'a', part, premake);
+	reset_privileges(pgq_queue_table("a_", name));
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
  * Make the tables of queue name, owned by the current user (the owner of
  * schema pgq: call between pgq_begin and pgq_end), and give owner the
  * rights of an admin on them.
@@ -305,46 +393,13 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 						const PgqPartitioning *part)
 {
 	const char *qtab = quote_identifier(psprintf("q_%s", name));
-	const char *atab = quote_identifier(psprintf("a_%s", name));
 	const char *clock = clock_default();
-	const char *qkey = "PRIMARY KEY";
-	const char *akey = "PRIMARY KEY";
-	const char *qpart = "";
-	const char *apart = "";
+	const char *qkey = part != NULL ? "" : "PRIMARY KEY";
+	const char *qpart = part != NULL ? partition_clause(part, part->q_column) : "";
 	StringInfoData ddl;
 	int			nestlevel;
 
-	/*
-	 * A partitioned table's primary key must hold the partitioning column:
-	 * (msg_id) when the tables are partitioned by msg_id, else (msg_id, the
-	 * time column), which still finds a message by its id.
-	 */
-	if (part != NULL)
-	{
-		qkey = akey = "";
-		qpart = psprintf(", PRIMARY KEY (msg_id%s%s)) PARTITION BY RANGE (%s",
-						 part->by_id ? "" : ", ", part->by_id ? "" : part->q_column,
-						 part->q_column);
-		apart = psprintf(", PRIMARY KEY (msg_id%s%s)) PARTITION BY RANGE (%s",
-						 part->by_id ? "" : ", ", part->by_id ? "" : part->a_column,
-						 part->a_column);
-	}
-
-	/*
-	 * The tables go where PostgreSQL's defaults put them, not where the
-	 * caller's settings would (the DDL runs as the tables' owner, who may
-	 * create in tablespaces the caller may not); names resolve in
-	 * pg_catalog only.
-	 */
-	nestlevel = NewGUCNestLevel();
-	set_config_option("default_tablespace", "", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("default_table_access_method", "heap", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("default_toast_compression", "pglz", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = pin_ddl_settings();
 
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
@@ -361,29 +416,16 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
 					 quote_identifier(psprintf("q_%s_vt_idx", name)), qtab);
 	appendStringInfo(&ddl,
-					 "CREATE TABLE pgq.%s ("
-					 " msg_id pg_catalog.int8 NOT NULL %s,"
-					 " read_ct pg_catalog.int4 NOT NULL DEFAULT 0,"
-					 " enqueued_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " archived_at pg_catalog.timestamptz NOT NULL DEFAULT %s,"
-					 " vt pg_catalog.timestamptz NOT NULL,"
-					 " message pg_catalog.jsonb,"
-					 " headers pg_catalog.jsonb,"
-					 " last_read_at pg_catalog.timestamptz%s);",
-					 atab, akey, clock, apart);
-	appendStringInfo(&ddl,
-					 "CREATE INDEX %s ON pgq.%s (archived_at);",
-					 quote_identifier(psprintf("a_%s_archived_idx", name)), atab);
-	appendStringInfo(&ddl,
 					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
-					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
-					 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;"
-					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);"
-					 "CREATE POLICY prune ON pgq.%s FOR DELETE USING (true);",
-					 qtab, qtab, atab, atab, atab);
+					 "CREATE POLICY read ON pgq.%s FOR SELECT USING (true);",
+					 qtab, qtab);
+	append_archive_ddl(&ddl, name, clock, part);
 	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the tables", name);
 	if (part != NULL)
-		pgq_partition_tables(name, part);
+	{
+		pgq_partition_table(name, 'q', part, 0);
+		pgq_partition_table(name, 'a', part, 0);
+	}
 
 	/*
 	 * The identity sequence of an unlogged table is unlogged too, and a crash
@@ -441,7 +483,7 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 		Oid			owner;
 
 		if (pass == 1)
-			lock_queue_name(name);
+			pgq_lock_queue_name(name);
 		owner = pgq_meta_owner(name, pass == 1);
 		if (!OidIsValid(owner))
 			continue;
@@ -607,7 +649,7 @@ drop_queue(FunctionCallInfo fcinfo)
 		Oid			owner;
 
 		if (pass == 1)
-			lock_queue_name(name);
+			pgq_lock_queue_name(name);
 		owner = pgq_meta_owner(name, pass == 1);
 
 		/*

@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -33,9 +34,12 @@
 
 #include "pgq.h"
 
+PG_FUNCTION_INFO_V1(pgq_convert_archive_partitioned);
+
 static bool is_count(const char *s);
 static void check_interval(const char *s, const char *argname);
 static char *partman_schema(bool missing_ok, bool *v5);
+static void check_no_temp_objects(void);
 
 /* 1 to 18 digits: a count of messages */
 static bool
@@ -187,42 +191,215 @@ partman_schema(bool missing_ok, bool *v5)
 }
 
 /*
- * Hand queue name's new tables, partitioned as part says, to pg_partman:
- * it makes their first partitions now, and the next ones and the retention
- * on maintenance.  Called as the tables' owner, connected to SPI.
+ * pg_partman's functions set their search_path to their schema, pg_temp,
+ * then the caller's: the session's temporary tables and types would come
+ * before pg_catalog's in what they run as the tables' owner.  Refuse in a
+ * session that has any.
+ */
+static void
+check_no_temp_objects(void)
+{
+	Oid			temp;
+	Oid			temp_toast;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	bool		isnull;
+
+	GetTempNamespaceState(&temp, &temp_toast);
+	if (!OidIsValid(temp))
+		return;
+	values[0] = ObjectIdGetDatum(temp);
+	if (SPI_execute_with_args("SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
+							  "         WHERE c.relnamespace OPERATOR(pg_catalog.=) $1)"
+							  " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type t"
+							  "         WHERE t.typnamespace OPERATOR(pg_catalog.=) $1)",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: looking at the session's temporary objects failed");
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot hand a queue to pg_partman in a session that has temporary tables or types"),
+				 errdetail("pg_partman looks in the session's temporary schema before pg_catalog."),
+				 errhint("Drop them, or call the function in a new session.")));
+}
+
+/*
+ * Hand queue name's new table <prefix>_<name> (prefix 'q' or 'a'),
+ * partitioned as part says, to pg_partman: it makes its first partitions
+ * now (premake of them ahead, 0: pg_partman's default), the next ones and
+ * the retention on maintenance.  Called as the tables' owner, connected to
+ * SPI.
  */
 void
-pgq_partition_tables(const char *name, const PgqPartitioning *part)
+pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part, int premake)
 {
 	bool		v5;
 	const char *schema = quote_identifier(partman_schema(false, &v5));
 	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
-	int			t;
 
-	for (t = 0; t < 2; t++)
+	check_no_temp_objects();
+
+	values[0] = CStringGetTextDatum(psprintf("pgq.%c_%s", prefix, name));
+	values[1] = CStringGetTextDatum(prefix == 'q' ? part->q_column : part->a_column);
+	values[2] = CStringGetTextDatum(part->interval);
+	values[3] = CStringGetTextDatum(v5 ? "range" : "native");
+	if (SPI_execute_with_args(psprintf("SELECT %s.create_parent(p_parent_table := $1,"
+									   " p_control := $2, p_interval := $3, p_type := $4%s)",
+									   schema,
+									   premake > 0 ? psprintf(", p_premake := %d", premake) : ""),
+							  4, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: pg_partman's create_parent failed for queue \"%s\"", name);
+	values[1] = CStringGetTextDatum(part->retention);
+	if (SPI_execute_with_args(psprintf("UPDATE %s.part_config SET retention = $2,"
+									   " retention_keep_table = false,"
+									   " retention_keep_index = false,"
+									   " automatic_maintenance = 'on',"
+									   " inherit_privileges = false"
+									   " WHERE parent_table OPERATOR(pg_catalog.=) $1",
+									   schema),
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_processed != 1)
+		elog(ERROR, "pgq: configuring pg_partman's retention failed for queue \"%s\"", name);
+}
+
+/*
+ * convert_archive_partitioned(table_name text, partition_interval text DEFAULT '10000',
+ *							   retention_interval text DEFAULT '100000',
+ *							   leading_partition integer DEFAULT 10) returns void
+ *
+ * pgmq's: the archive of queue table_name becomes a table partitioned by
+ * msg_id and handed to pg_partman, with leading_partition partitions made
+ * ahead.  Unlike pgmq, which leaves the old archive beside the new one as
+ * a_<name>_old, the archived messages are moved into the new archive (with
+ * a partition made for each range they fall in) and the old table is
+ * dropped, in the caller's transaction; the rights granted on it are
+ * granted on the new one.  Only the queue's owner may; an archive that is
+ * partitioned already is a NOTICE.
+ */
+Datum
+pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+	PgqPartitioning part;
+	int32		leading;
+	Oid			old;
+	const char *old_name;
+	Oid		   *grantees;
+	AclMode    *privs;
+	int			ngrants;
+	int			i;
+	bool		v5;
+	const char *schema;
+	PgqExec		exec;
+	Datum		values[1];
+	Oid			argtypes[1] = {TEXTOID};
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "partition_interval");
+	pgq_check_not_null(fcinfo, 2, "retention_interval");
+	pgq_check_not_null(fcinfo, 3, "leading_partition");
+	pgq_parse_partitioning(text_to_cstring(PG_GETARG_TEXT_PP(1)),
+						   text_to_cstring(PG_GETARG_TEXT_PP(2)), &part);
+	if (!part.by_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an archive is partitioned by msg_id: partition_interval and retention_interval must be numbers of messages")));
+	leading = PG_GETARG_INT32(3);
+	if (leading < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leading_partition must be at least 1")));
+	pgq_check_partitioned_name(name);
+
+	/* the owner's act, checked before the lock and again under it */
+	(void) pgq_check_queue_owner(name, "convert the archive of", false);
+	pgq_lock_queue_name(name);
+	(void) pgq_check_queue_owner(name, "convert the archive of", true);
+
+	old = pgq_queue_table("a_", name);
+	if (!OidIsValid(old))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" has no archive table", name)));
+	if (get_rel_relkind(old) == RELKIND_PARTITIONED_TABLE)
 	{
-		values[0] = CStringGetTextDatum(psprintf("pgq.%c_%s", t == 0 ? 'q' : 'a', name));
-		values[1] = CStringGetTextDatum(t == 0 ? part->q_column : part->a_column);
-		values[2] = CStringGetTextDatum(part->interval);
-		values[3] = CStringGetTextDatum(v5 ? "range" : "native");
-		if (SPI_execute_with_args(psprintf("SELECT %s.create_parent(p_parent_table := $1,"
-										   " p_control := $2, p_interval := $3, p_type := $4)",
-										   schema),
-								  4, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "pgq: pg_partman's create_parent failed for queue \"%s\"", name);
-		values[1] = CStringGetTextDatum(part->retention);
-		if (SPI_execute_with_args(psprintf("UPDATE %s.part_config SET retention = $2,"
-										   " retention_keep_table = false,"
-										   " retention_keep_index = false,"
-										   " automatic_maintenance = 'on',"
-										   " inherit_privileges = false"
-										   " WHERE parent_table OPERATOR(pg_catalog.=) $1",
-										   schema),
-								  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE ||
-			SPI_processed != 1)
-			elog(ERROR, "pgq: configuring pg_partman's retention failed for queue \"%s\"", name);
+		ereport(NOTICE,
+				(errmsg("the archive of queue \"%s\" is partitioned already, skipping", name)));
+		PG_RETURN_VOID();
 	}
+
+	pgq_begin(&exec);
+	schema = quote_identifier(partman_schema(false, &v5));
+	ngrants = pgq_relation_grants(old, &grantees, &privs);
+
+	/*
+	 * Out of the way, in schema pgq under names no queue's relation can
+	 * have (they do not start with q_ or a_): the old table and its indexes.
+	 */
+	old_name = psprintf("pgq_converting_%u", old);
+	values[0] = ObjectIdGetDatum(old);
+	argtypes[0] = OIDOID;
+	if (SPI_execute_with_args("SELECT pg_catalog.format('ALTER INDEX pgq.%I RENAME TO %I',"
+							  "  c.relname, pg_catalog.concat('pgq_converting_', i.indexrelid::pg_catalog.text))"
+							  " FROM pg_catalog.pg_index i, pg_catalog.pg_class c"
+							  " WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
+							  "   AND c.oid OPERATOR(pg_catalog.=) i.indexrelid",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: listing the indexes of the archive of queue \"%s\" failed", name);
+	{
+		SPITupleTable *renames = SPI_tuptable;
+		uint64		n = SPI_processed;
+		uint64		j;
+
+		for (j = 0; j < n; j++)
+			pgq_run_sql(SPI_getvalue(renames->vals[j], renames->tupdesc, 1),
+						SPI_OK_UTILITY, "renaming the old archive's indexes", name);
+	}
+	pgq_run_sql(psprintf("ALTER TABLE pgq.%s RENAME TO %s",
+						 quote_identifier(psprintf("a_%s", name)), quote_identifier(old_name)),
+				SPI_OK_UTILITY, "renaming the old archive", name);
+
+	pgq_create_archive_table(name, &part, leading);
+
+	/* a partition for every range of ids the archived messages fall in */
+	values[0] = CStringGetTextDatum(psprintf("pgq.a_%s", name));
+	argtypes[0] = TEXTOID;
+	if (SPI_execute_with_args(psprintf("SELECT %s.create_partition_id(p_parent_table := $1,"
+									   " p_partition_ids := ARRAY(SELECT DISTINCT"
+									   "  o.msg_id OPERATOR(pg_catalog.-) (o.msg_id OPERATOR(pg_catalog.%%) %s)"
+									   "  FROM pgq.%s o))",
+									   schema, part.interval, quote_identifier(old_name)),
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: making the partitions of the archive of queue \"%s\" failed", name);
+	pgq_run_sql(psprintf("INSERT INTO pgq.%s (msg_id, read_ct, enqueued_at, archived_at, vt,"
+						 " message, headers, last_read_at)"
+						 " SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers,"
+						 " last_read_at FROM ONLY pgq.%s",
+						 quote_identifier(psprintf("a_%s", name)), quote_identifier(old_name)),
+				SPI_OK_INSERT, "moving the archived messages", name);
+
+	/* as drop_queue: what others built on the old table goes with it */
+	pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(old_name)),
+				SPI_OK_UTILITY, "dropping the old archive", name);
+
+	for (i = 0; i < ngrants; i++)
+	{
+		const char *grantee = grantees[i] == ACL_ID_PUBLIC ? "PUBLIC" :
+			quote_identifier(GetUserNameFromId(grantees[i], false));
+
+		if (privs[i] & ACL_SELECT)
+			pgq_run_sql(psprintf("GRANT SELECT ON pgq.%s TO %s",
+								 quote_identifier(psprintf("a_%s", name)), grantee),
+						SPI_OK_UTILITY, "granting the archive's rights again", name);
+		if (privs[i] & ACL_DELETE)
+			pgq_run_sql(psprintf("GRANT DELETE ON pgq.%s TO %s",
+								 quote_identifier(psprintf("a_%s", name)), grantee),
+						SPI_OK_UTILITY, "granting the archive's rights again", name);
+	}
+	pgq_end(&exec);
+
+	PG_RETURN_VOID();
 }
 
 /*

@@ -153,12 +153,15 @@ typedef struct PgqPartitioning
 /* lifecycle.c */
 extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 									const PgqPartitioning *part);
+extern void pgq_create_archive_table(const char *name, const PgqPartitioning *part, int premake);
+extern void pgq_lock_queue_name(const char *name);
 
 /* partition.c */
 extern void pgq_parse_partitioning(const char *interval, const char *retention,
 								   PgqPartitioning *part);
 extern void pgq_check_partitioned_name(const char *name);
-extern void pgq_partition_tables(const char *name, const PgqPartitioning *part);
+extern void pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part,
+								int premake);
 extern void pgq_forget_partitions(const char *name);
 
 /* schema.c */

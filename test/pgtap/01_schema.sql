@@ -32,7 +32,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(220);
+SELECT plan(225);
 
 -- ---------------------------------------------------------------------
 -- schema and catalog table (12)
@@ -193,31 +193,32 @@ INSERT INTO pgq_fn VALUES
     (35, 'read_with_poll', '{text,integer,integer,integer,integer,jsonb}',        'setof pgq.message_record', 'volatile'),
     (36, 'validate_queue_name', '{text}',                                         'void',                     'immutable'),
     (37, 'format_table_name', '{text,text}',                                      'text',                     'immutable'),
-    (38, 'create_partitioned', '{text,text,text}',                                'void',                     'volatile');
+    (38, 'create_partitioned', '{text,text,text}',                                'void',                     'volatile'),
+    (39, 'convert_archive_partitioned', '{text,text,text,integer}',               'void',                     'volatile');
 
--- has_function for every overload (38)
+-- has_function for every overload (39)
 SELECT has_function('pgq', name, args,
                     format('function pgq.%s(%s) exists', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
--- return types (38)
+-- return types (39)
 SELECT function_returns('pgq', name, args, returns,
                         format('pgq.%s(%s) returns %s', name, array_to_string(args, ', '), returns))
   FROM pgq_fn ORDER BY ord;
 
--- language C (38)
+-- language C (39)
 SELECT function_lang_is('pgq', name, args, 'c',
                         format('pgq.%s(%s) is LANGUAGE c', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- not STRICT: NULL arguments must reach the C code so it can raise the
--- documented errors (38)
+-- documented errors (39)
 SELECT isnt_strict('pgq', name, args,
                    format('pgq.%s(%s) is not STRICT', name, array_to_string(args, ', ')))
   FROM pgq_fn ORDER BY ord;
 
 -- volatility: everything VOLATILE except list_queues, which is STABLE, and
--- the two name helpers validate_queue_name and format_table_name, IMMUTABLE (38)
+-- the two name helpers validate_queue_name and format_table_name, IMMUTABLE (39)
 SELECT volatility_is('pgq', name, args, vol,
                      format('pgq.%s(%s) is %s', name, array_to_string(args, ', '), vol))
   FROM pgq_fn ORDER BY ord;
@@ -236,6 +237,7 @@ SELECT results_eq(
     $$VALUES
         ('archive',      'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('archive',      'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
+        ('convert_archive_partitioned', 'text,text,text,integer',           ARRAY['table_name','partition_interval','retention_interval','leading_partition']),
         ('create',       'text',                                            ARRAY['queue_name']),
         ('create_non_partitioned', 'text',                                  ARRAY['queue_name']),
         ('create_partitioned', 'text,text,text',                            ARRAY['queue_name','partition_interval','retention_interval']),
@@ -325,8 +327,9 @@ SELECT results_eq(
         JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
        ORDER BY p.proname COLLATE "C"$$,
-    $$VALUES ('create_partitioned', 2), ('create_queue', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
-    'only create_partitioned, create_queue, pop, read and read_with_poll have parameter defaults'
+    $$VALUES ('convert_archive_partitioned', 3), ('create_partitioned', 2), ('create_queue', 1), ('pop', 1),
+             ('read', 1), ('read_with_poll', 3)$$,
+    'only convert_archive_partitioned, create_partitioned, create_queue, pop, read and read_with_poll have parameter defaults'
 );
 
 SELECT results_eq(
@@ -349,6 +352,7 @@ SELECT results_eq(
     $$VALUES
         ('archive',      'text,bigint',                                   'pgq_archive',          '$libdir/pgq'),
         ('archive',      'text,bigint[]',                                 'pgq_archive_batch',    '$libdir/pgq'),
+        ('convert_archive_partitioned', 'text,text,text,integer',         'pgq_convert_archive_partitioned', '$libdir/pgq'),
         ('create',       'text',                                          'pgq_create',           '$libdir/pgq'),
         ('create_non_partitioned', 'text',                                'pgq_create',           '$libdir/pgq'),
         ('create_partitioned', 'text,text,text',                          'pgq_create_partitioned', '$libdir/pgq'),

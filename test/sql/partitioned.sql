@@ -118,6 +118,51 @@ SELECT count(*) AS templates FROM pg_class WHERE relnamespace = 'partman'::regna
 SELECT count(*) AS relations_left FROM pg_class WHERE relnamespace = 'pgq'::regnamespace
    AND relname LIKE '%pt%';
 
+-- convert_archive_partitioned: a queue's archive becomes partitioned by msg_id,
+-- its rows moved into partitions made for them, the rights on it kept
+SET ROLE pt_creator;
+SELECT pgq.create_queue('pt_conv');
+SELECT pgq.grant_consumer('pt_conv', 'pt_consumer');
+SELECT count(*) AS sent FROM pgq.send_batch('pt_conv', array_fill('{"c": 1}'::jsonb, ARRAY[35]));
+SELECT count(*) AS archived FROM pgq.archive('pt_conv', ARRAY(SELECT generate_series(1, 33)::bigint));
+RESET ROLE;
+SET ROLE pt_consumer;
+SELECT pgq.convert_archive_partitioned('pt_conv', '10', '100');
+\echo :SQLSTATE
+SET ROLE pt_creator;
+SELECT pgq.convert_archive_partitioned('pt_conv', '1 day', '7 days');
+\echo :SQLSTATE
+SELECT pgq.convert_archive_partitioned('pt_conv', '10', '100', 0);
+\echo :SQLSTATE
+SELECT pgq.convert_archive_partitioned('pt_missing', '10', '100');
+\echo :SQLSTATE
+SELECT pgq.convert_archive_partitioned('pt_conv', '10', '100', 2);
+RESET ROLE;
+SELECT relkind, pg_get_partkeydef(oid) AS partitioned_by, relacl
+  FROM pg_class WHERE oid = 'pgq.a_pt_conv'::regclass;
+SELECT count(*) AS archived, min(msg_id), max(msg_id), bool_and(message = '{"c": 1}') AS intact
+  FROM pgq.a_pt_conv;
+SELECT array_agg(c.relname ORDER BY c.relname) AS partitions
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = 'pgq.a_pt_conv'::regclass;
+SELECT count(*) AS in_default FROM pgq.a_pt_conv_default;
+SELECT count(*) AS left_behind FROM pg_class
+ WHERE relnamespace = 'pgq'::regnamespace AND relname LIKE 'pgq\_converting%';
+SELECT pgq.archive('pt_conv', 34) AS archived_after;
+SELECT pgq.convert_archive_partitioned('pt_conv');
+SET ROLE pt_consumer;
+SELECT count(*) AS consumer_sees FROM pgq.a_pt_conv;
+RESET ROLE;
+SELECT pgq.drop_queue('pt_conv');
+
+-- pg_partman's functions look in the session's temporary schema before
+-- pg_catalog: refused in a session that has temporary tables or types (55000)
+CREATE TEMP TABLE pt_temp (x int);
+SELECT pgq.create_partitioned('pt_in_temp', '10', '100');
+\echo :SQLSTATE
+DROP TABLE pt_temp;
+SELECT count(*) AS nothing_made FROM pgq.meta WHERE queue_name = 'pt_in_temp';
+
 DROP EXTENSION pg_partman;
 DROP SCHEMA partman;
 REVOKE EXECUTE ON FUNCTION pgq.create_queue(text, boolean) FROM pt_creator;
