@@ -72,7 +72,6 @@ static void delete_meta_row(const char *name);
 static bool owns_queue_strictly(Oid owner);
 static void check_name_free(const char *name);
 static const char *clock_default(void);
-static void reset_privileges(Oid relid);
 
 /* what the names of a queue's indexes and sequence end in */
 static const char *const reserved_suffixes[] = {
@@ -274,8 +273,8 @@ clock_default(void)
  * Revoke every privilege on relation relid that anyone but its owner holds
  * (called as the owner, between pgq_begin and pgq_end).
  */
-static void
-reset_privileges(Oid relid)
+void
+pgq_reset_privileges(Oid relid)
 {
 	const char *rel = quote_qualified_identifier(PGQ_SCHEMA, get_rel_name(relid));
 	Oid		   *grantees;
@@ -373,7 +372,7 @@ pgq_create_archive_table(const char *name, const PgqPartitioning *part, int prem
 	append_archive_ddl(&ddl, name, clock_default(), part);
 	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the archive", name);
 	pgq_partition_table(name, 'a', part, premake);
-	reset_privileges(pgq_queue_table("a_", name));
+	pgq_reset_privileges(pgq_queue_table("a_", name));
 	AtEOXact_GUC(true, nestlevel);
 }
 
@@ -449,9 +448,9 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 	 * new queue, and on its sequence: take them all back, so that only the
 	 * grant functions give rights.
 	 */
-	reset_privileges(pgq_queue_table("q_", name));
-	reset_privileges(pgq_queue_table("a_", name));
-	reset_privileges(pgq_msg_id_sequence(pgq_queue_table("q_", name)));
+	pgq_reset_privileges(pgq_queue_table("q_", name));
+	pgq_reset_privileges(pgq_queue_table("a_", name));
+	pgq_reset_privileges(pgq_msg_id_sequence(pgq_queue_table("q_", name)));
 
 	/* the tables' owner has every privilege already */
 	if (owner != GetUserId())
@@ -672,9 +671,12 @@ drop_queue(FunctionCallInfo fcinfo)
 	}
 
 	pgq_begin(&exec);
-	pgq_forget_partitions(name);
 	qtab = pgq_queue_table("q_", name);
 	atab = pgq_queue_table("a_", name);
+	/* a partitioned queue, or a queue whose archive convert_archive_partitioned partitioned */
+	if ((OidIsValid(qtab) && get_rel_relkind(qtab) == RELKIND_PARTITIONED_TABLE) ||
+		(OidIsValid(atab) && get_rel_relkind(atab) == RELKIND_PARTITIONED_TABLE))
+		pgq_forget_partitions(name);
 	/*
 	 * CASCADE: any role may build a view, a function's result or a column
 	 * on a table's row type without a right on the table; such objects must

@@ -34,12 +34,16 @@
 
 #include "pgq.h"
 
+/* see pgq_check_partitioned_name */
+#define PGQ_MAX_PARTITIONED_NAME_LEN	39
+
 PG_FUNCTION_INFO_V1(pgq_convert_archive_partitioned);
 
 static bool is_count(const char *s);
 static void check_interval(const char *s, const char *argname);
 static char *partman_schema(bool missing_ok, bool *v5);
 static void check_no_temp_objects(void);
+static bool reset_partitions(Oid parent, const char *default_name);
 
 /* 1 to 18 digits: a count of messages */
 static bool
@@ -82,6 +86,19 @@ void
 pgq_check_partitioned_name(const char *name)
 {
 	const char *c;
+
+	/*
+	 * pg_partman cuts the table's name short where "<table>_p<suffix>" would
+	 * pass NAMEDATALEN - 1 bytes, and two queues whose names begin alike
+	 * would then name their partitions alike: q_<name> plus the longest
+	 * suffix ("_p" and 18 digits, or a time to the second) must fit.
+	 */
+	if (strlen(name) > PGQ_MAX_PARTITIONED_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid name for a partitioned queue \"%s\"", name),
+				 errdetail("The names of partitioned queues are at most %d bytes long.",
+						   PGQ_MAX_PARTITIONED_NAME_LEN)));
 
 	for (c = name; *c != '\0'; c++)
 	{
@@ -147,22 +164,39 @@ partman_schema(bool missing_ok, bool *v5)
 			" t AS (SELECT pg_catalog.array_agg(r.oid) AS ok FROM pg_catalog.pg_roles r"
 			"        WHERE r.rolsuper OR r.oid OPERATOR(pg_catalog.=) $1)"
 			" SELECT s.nspname::pg_catalog.text,"
-			"  pg_catalog.split_part(e.extversion, '.', 1) OPERATOR(pg_catalog.>=) '5',"
+			"  pg_catalog.split_part(e.extversion, '.', 1)::pg_catalog.int4 OPERATOR(pg_catalog.>=) 5,"
 			"  (SELECT pg_catalog.count(*) FROM pg_catalog.aclexplode(s.nspacl) a"
 			"    WHERE a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'"
 			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc p"
 			"    WHERE p.pronamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT p.proowner OPERATOR(pg_catalog.=) ANY (t.ok))"
+			/*
+			 * relations of other roles, but the templates pg_partman makes
+			 * for their tables (template_<schema>_<table>, which no name
+			 * pg_partman resolves can take)
+			 */
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
 			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
-			"      AND NOT c.relowner OPERATOR(pg_catalog.=) ANY (t.ok))"
+			"      AND NOT c.relowner OPERATOR(pg_catalog.=) ANY (t.ok)"
+			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
+			"               AND pg_catalog.starts_with(c.relname, 'template_')))"
+			/* others' rights to write pg_partman's tables (part_config: what it does, to what) */
+			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c,"
+			"    pg_catalog.aclexplode(c.relacl) a"
+			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
+			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
+			"               AND pg_catalog.starts_with(c.relname, 'template_'))"
+			"      AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
+			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator o"
 			"    WHERE o.oprnamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT o.oprowner OPERATOR(pg_catalog.=) ANY (t.ok))"
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type y"
 			"    WHERE y.typnamespace OPERATOR(pg_catalog.=) e.nsp"
-			"      AND NOT y.typowner OPERATOR(pg_catalog.=) ANY (t.ok))"
+			"      AND NOT y.typowner OPERATOR(pg_catalog.=) ANY (t.ok)"
+			"      AND NOT pg_catalog.starts_with(y.typname, 'template_')"
+			"      AND NOT pg_catalog.starts_with(y.typname, '_template_'))"
 			"  OPERATOR(pg_catalog.+) CASE WHEN s.nspowner OPERATOR(pg_catalog.=) ANY (t.ok)"
 			"   THEN 0 ELSE 1 END"
 			" FROM e, t, pg_catalog.pg_namespace s WHERE s.oid OPERATOR(pg_catalog.=) e.nsp",
@@ -224,6 +258,43 @@ check_no_temp_objects(void)
 }
 
 /*
+ * Take back from every partition of table parent the privileges the
+ * default privileges of their maker gave (pgq_check_schema refuses the
+ * queue while a partition has any).  Returns whether one of them is named
+ * default_name.  Called as the tables' owner, connected to SPI.
+ */
+static bool
+reset_partitions(Oid parent, const char *default_name)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	SPITupleTable *children;
+	uint64		n;
+	uint64		i;
+	bool		found = false;
+
+	values[0] = ObjectIdGetDatum(parent);
+	if (SPI_execute_with_args("SELECT i.inhrelid, c.relname::pg_catalog.text"
+							  " FROM pg_catalog.pg_inherits i, pg_catalog.pg_class c"
+							  " WHERE i.inhparent OPERATOR(pg_catalog.=) $1"
+							  "   AND c.oid OPERATOR(pg_catalog.=) i.inhrelid",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgq: listing the partitions of table %u failed", parent);
+	children = SPI_tuptable;
+	n = SPI_processed;
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		if (strcmp(SPI_getvalue(children->vals[i], children->tupdesc, 2), default_name) == 0)
+			found = true;
+		pgq_reset_privileges(DatumGetObjectId(SPI_getbinval(children->vals[i],
+															children->tupdesc, 1, &isnull)));
+	}
+	return found;
+}
+
+/*
  * Hand queue name's new table <prefix>_<name> (prefix 'q' or 'a'),
  * partitioned as part says, to pg_partman: it makes its first partitions
  * now (premake of them ahead, 0: pg_partman's default), the next ones and
@@ -244,23 +315,42 @@ pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part, 
 	values[1] = CStringGetTextDatum(prefix == 'q' ? part->q_column : part->a_column);
 	values[2] = CStringGetTextDatum(part->interval);
 	values[3] = CStringGetTextDatum(v5 ? "range" : "native");
+	/* p_jobmon: pg_jobmon's schema would come first in pg_partman's search_path */
 	if (SPI_execute_with_args(psprintf("SELECT %s.create_parent(p_parent_table := $1,"
-									   " p_control := $2, p_interval := $3, p_type := $4%s)",
+									   " p_control := $2, p_interval := $3, p_type := $4,"
+									   " p_jobmon := false%s)",
 									   schema,
 									   premake > 0 ? psprintf(", p_premake := %d", premake) : ""),
 							  4, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgq: pg_partman's create_parent failed for queue \"%s\"", name);
+
+	/*
+	 * Retention; partitions by time made ahead even while the queue is empty
+	 * (else a message sent after a quiet spell would land in the default
+	 * partition, which stops pg_partman's maintenance).
+	 */
 	values[1] = CStringGetTextDatum(part->retention);
 	if (SPI_execute_with_args(psprintf("UPDATE %s.part_config SET retention = $2,"
 									   " retention_keep_table = false,"
 									   " retention_keep_index = false,"
 									   " automatic_maintenance = 'on',"
-									   " inherit_privileges = false"
+									   " inherit_privileges = false,"
+									   " infinite_time_partitions = true"
 									   " WHERE parent_table OPERATOR(pg_catalog.=) $1",
 									   schema),
 							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_processed != 1)
 		elog(ERROR, "pgq: configuring pg_partman's retention failed for queue \"%s\"", name);
+
+	/*
+	 * pg_partman must have made the default partition (whose name it would
+	 * have cut short had the queue's name been too long)
+	 */
+	if (!reset_partitions(pgq_queue_table(prefix == 'q' ? "q_" : "a_", name),
+						  psprintf("%c_%s_default", prefix, name)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_partman did not make the partitions of queue \"%s\"", name)));
 }
 
 /*
@@ -372,6 +462,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 									   schema, part.interval, quote_identifier(old_name)),
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgq: making the partitions of the archive of queue \"%s\" failed", name);
+	(void) reset_partitions(pgq_queue_table("a_", name), "");
 	pgq_run_sql(psprintf("INSERT INTO pgq.%s (msg_id, read_ct, enqueued_at, archived_at, vt,"
 						 " message, headers, last_read_at)"
 						 " SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers,"
@@ -403,10 +494,11 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 }
 
 /*
- * Take queue name's tables back from pg_partman before they are dropped:
- * its configuration rows, and the template tables it made for them.
- * Nothing to do without pg_partman.  Called as the tables' owner, connected
- * to SPI.
+ * Take partitioned queue name's tables back from pg_partman before they
+ * are dropped: its configuration rows, and the template tables it made for
+ * them (by the names it gives them, template_pgq_q_<name> and
+ * template_pgq_a_<name>, never by what the configuration says).  Called as
+ * the tables' owner, connected to SPI.
  */
 void
 pgq_forget_partitions(const char *name)
@@ -416,9 +508,7 @@ pgq_forget_partitions(const char *name)
 	const char *qschema;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
-	uint64		i;
-	uint64		ntemplates;
-	SPITupleTable *templates;
+	int			t;
 
 	if (schema == NULL)
 		return;
@@ -426,24 +516,17 @@ pgq_forget_partitions(const char *name)
 	values[0] = CStringGetTextDatum(psprintf("pgq.q_%s", name));
 	values[1] = CStringGetTextDatum(psprintf("pgq.a_%s", name));
 	if (SPI_execute_with_args(psprintf("DELETE FROM %s.part_config"
-									   " WHERE parent_table OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
-									   " RETURNING pg_catalog.to_regclass(template_table)::pg_catalog.oid",
+									   " WHERE parent_table OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])",
 									   qschema),
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "pgq: removing queue \"%s\" from pg_partman failed", name);
-	templates = SPI_tuptable;
-	ntemplates = SPI_processed;
-	for (i = 0; i < ntemplates; i++)
+	for (t = 0; t < 2; t++)
 	{
-		bool		isnull;
-		Oid			template = DatumGetObjectId(SPI_getbinval(templates->vals[i],
-															  templates->tupdesc, 1, &isnull));
+		const char *template = psprintf("template_pgq_%c_%s", t == 0 ? 'q' : 'a', name);
+		Oid			relid = get_relname_relid(template, get_namespace_oid(schema, false));
 
-		/* only the template pg_partman made for us, as we are its owner */
-		if (!isnull && get_rel_namespace(template) == get_namespace_oid(schema, false) &&
-			pg_class_ownercheck(template, GetUserId()))
-			pgq_run_sql(psprintf("DROP TABLE %s.%s", qschema,
-								 quote_identifier(get_rel_name(template))),
+		if (OidIsValid(relid) && pg_class_ownercheck(relid, GetUserId()))
+			pgq_run_sql(psprintf("DROP TABLE %s.%s", qschema, quote_identifier(template)),
 						SPI_OK_UTILITY, "dropping pg_partman's template", name);
 	}
 }

@@ -23,6 +23,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -46,6 +47,7 @@
 #include "pgq.h"
 
 static void check_column(Relation rel, const char *name, const char *column, Oid type);
+static void check_partitions(const char *name, Oid parent);
 
 /*
  * Reject a name that is not 1 to PGQ_MAX_NAME_LEN bytes long, or that holds
@@ -419,6 +421,47 @@ pgq_check_queue_tables(const char *name, Oid relid)
 			check_column(rel, name, columns[i], types[i]);
 		if (t == 1)
 			check_column(rel, name, "archived_at", TIMESTAMPTZOID);
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			check_partitions(name, RelationGetRelid(rel));
 		relation_close(rel, NoLock);
+	}
+}
+
+/*
+ * The partitions of a partitioned queue's table (pg_partman's, made later
+ * by its maintenance too) have no row-level security: they must belong to
+ * the tables' owner and give no privilege to anyone else, or a role could
+ * read and write the queue's rows around pgq.  (Any relcache invalidation
+ * makes the plan cache run this check again, a GRANT on a partition
+ * included.)
+ */
+static void
+check_partitions(const char *name, Oid parent)
+{
+	List	   *children = find_all_inheritors(parent, NoLock, NULL);
+	ListCell   *lc;
+
+	foreach(lc, children)
+	{
+		Oid			child = lfirst_oid(lc);
+		HeapTuple	tup;
+		Oid			owner;
+		Oid		   *grantees;
+		AclMode    *privs;
+
+		if (child == parent)
+			continue;
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(child));
+		if (!HeapTupleIsValid(tup))
+			continue;			/* dropped meanwhile */
+		owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+		if (owner != pgq_tables_owner() || pgq_relation_grants(child, &grantees, &privs) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("queue \"%s\" has a partition other roles may reach around pgq: %s",
+							name, get_rel_name(child)),
+					 errdetail("A partition has no row-level security: it must belong to the owner of schema pgq and grant nothing to other roles."),
+					 errhint("Revoke the privileges on it, or give it to the owner of schema pgq. Run pg_partman's maintenance as that role, with no default privileges in schema pgq.")));
 	}
 }

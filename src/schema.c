@@ -109,6 +109,15 @@ static const char *const check_sql =
 "   FROM n, pg_catalog.aclexplode(n.nspacl) a"
 "  WHERE NOT $1 AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'"
 "    AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner"
+/* others' rights on a partition of a queue table (pg_partman's), which has no row-level security */
+" UNION ALL"
+" SELECT pg_catalog.format('partition %s grants %s to role %s', c.oid::pg_catalog.regclass,"
+"                         a.privilege_type,"
+"                         CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
+"                              ELSE a.grantee::pg_catalog.regrole::pg_catalog.text END), n.nspname::pg_catalog.text"
+"   FROM n, pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
+"  WHERE c.relnamespace OPERATOR(pg_catalog.=) n.oid AND c.relispartition"
+"    AND a.grantee OPERATOR(pg_catalog.<>) c.relowner"
 /* others' rights on pgq.meta beyond reading it */
 " UNION ALL"
 " SELECT pg_catalog.format('role %s holds %s on pgq.meta',"

@@ -22,6 +22,17 @@ SELECT pgq.create_partitioned('pt_ids', '10', '100');
 RESET ROLE;
 REVOKE CREATE ON SCHEMA partman FROM pt_nobody;
 
+-- ... or others may write pg_partman's configuration (55000)
+GRANT USAGE ON SCHEMA partman TO pt_nobody;
+GRANT UPDATE ON partman.part_config TO pt_nobody;
+SELECT pgq.create_partitioned('pt_ids', '10', '100');
+\echo :SQLSTATE
+REVOKE UPDATE ON partman.part_config FROM pt_nobody;
+REVOKE USAGE ON SCHEMA partman FROM pt_nobody;
+-- the templates pg_partman makes for other roles' tables are no threat
+CREATE TABLE partman.template_app_events (x int);
+ALTER TABLE partman.template_app_events OWNER TO pt_nobody;
+
 -- bad arguments, refused before anything is made
 SELECT pgq.create_partitioned('pt_bad', '10', '1 day');
 \echo :SQLSTATE
@@ -37,6 +48,8 @@ SELECT pgq.create_partitioned('PT.Bad', '10', '100');
 \echo :SQLSTATE
 SELECT pgq.create_partitioned('pt bad', '10', '100');
 \echo :SQLSTATE
+SELECT pgq.create_partitioned('pt_' || repeat('x', 37), '10', '100');
+\echo :SQLSTATE
 SET ROLE pt_nobody;
 SELECT pgq.create_partitioned('pt_bad', '10', '100');
 \echo :SQLSTATE
@@ -51,13 +64,16 @@ SELECT pgq.create_queue('pt_ids_p2026_11_29');
 \echo :SQLSTATE
 SELECT pgq.validate_queue_name('pt_prod');
 
--- by msg_id, 10 ids a partition; by time, a day a partition
+-- by msg_id, 10 ids a partition; by time, a day a partition.  Default
+-- privileges of the tables' owner do not reach the partitions.
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq GRANT SELECT, UPDATE ON TABLES TO pt_nobody;
 SET ROLE pt_creator;
 SELECT pgq.create_partitioned('PT_Ids', '10', '100');
 SELECT pgq.create_partitioned(queue_name => 'pt-time', partition_interval => '1 day',
                               retention_interval => '7 days');
 SELECT pgq.create_partitioned('pt_ids');
 RESET ROLE;
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgq REVOKE SELECT, UPDATE ON TABLES FROM pt_nobody;
 SELECT queue_name, is_partitioned, is_unlogged FROM pgq.list_queues()
  WHERE queue_name LIKE 'pt%' ORDER BY 1;
 SELECT queue_name, owner FROM pgq.meta WHERE queue_name LIKE 'pt%' ORDER BY 1;
@@ -71,7 +87,8 @@ SELECT parent_table, control, partition_interval, retention, retention_keep_tabl
 SELECT count(*) AS partitions,
        bool_and(pg_get_userbyid(c.relowner) = pg_get_userbyid((SELECT nspowner FROM pg_namespace
                                                                 WHERE nspname = 'pgq'))) AS owned_by_tables_owner,
-       bool_and(c.relacl IS NULL) AS no_privileges,
+       bool_and(NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
+                             WHERE a.grantee <> c.relowner)) AS no_privileges,
        bool_and(c.relname ~ '^[qa]_pt_ids_(p[0-9]+|default)$') AS named_by_partman
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent IN ('pgq.q_pt_ids'::regclass, 'pgq.a_pt_ids'::regclass);
@@ -105,6 +122,21 @@ SELECT pgq.send('pt_ids', '{}');
 \echo :SQLSTATE
 RESET ROLE;
 
+-- a privilege granted on a partition by hand (or by the default privileges
+-- of a role running pg_partman's maintenance) reaches rows without
+-- row-level security: pgq refuses to work until it is revoked (55000)
+GRANT SELECT ON pgq.q_pt_ids_p10 TO pt_nobody;
+SELECT count(*) FROM pgq.read('pt_ids', 0, 1);
+\echo :SQLSTATE
+REVOKE SELECT ON pgq.q_pt_ids_p10 FROM pt_nobody;
+-- and a partition of another role's (made by its maintenance, say)
+CREATE TABLE pgq.q_pt_ids_p900 PARTITION OF pgq.q_pt_ids FOR VALUES FROM (900) TO (910);
+ALTER TABLE pgq.q_pt_ids_p900 OWNER TO pt_nobody;
+SELECT count(*) FROM pgq.read('pt_ids', 0, 1);
+\echo :SQLSTATE
+DROP TABLE pgq.q_pt_ids_p900;
+SELECT count(*) AS read FROM pgq.read('pt_ids', 0, 1);
+
 -- pg_partman's maintenance runs on them
 SELECT partman.run_maintenance();
 SELECT count(*) > 0 AS still_partitioned FROM pg_inherits WHERE inhparent = 'pgq.q_pt_ids'::regclass;
@@ -114,7 +146,7 @@ SELECT pgq.drop_queue('pt_ids');
 SELECT pgq.drop_queue('pt-time', true);
 SELECT count(*) AS configured FROM partman.part_config;
 SELECT count(*) AS templates FROM pg_class WHERE relnamespace = 'partman'::regnamespace
-   AND relname LIKE 'template%';
+   AND relname LIKE 'template\_pgq%';
 SELECT count(*) AS relations_left FROM pg_class WHERE relnamespace = 'pgq'::regnamespace
    AND relname LIKE '%pt%';
 
@@ -163,6 +195,13 @@ SELECT pgq.create_partitioned('pt_in_temp', '10', '100');
 DROP TABLE pt_temp;
 SELECT count(*) AS nothing_made FROM pgq.meta WHERE queue_name = 'pt_in_temp';
 
+-- a plain queue is dropped whatever pg_partman's schema holds
+SELECT pgq.create_queue('pt_plain');
+GRANT CREATE ON SCHEMA partman TO pt_nobody;
+SELECT pgq.drop_queue('pt_plain');
+REVOKE CREATE ON SCHEMA partman FROM pt_nobody;
+
+DROP TABLE partman.template_app_events;
 DROP EXTENSION pg_partman;
 DROP SCHEMA partman;
 REVOKE EXECUTE ON FUNCTION pgq.create_queue(text, boolean) FROM pt_creator;
