@@ -64,7 +64,6 @@ static bool may_create_queues(void);
 static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
 static void create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
 static Datum drop_queue(FunctionCallInfo fcinfo);
-static int	pin_ddl_settings(void);
 static const char *partition_clause(const PgqPartitioning *part, const char *column);
 static void append_archive_ddl(StringInfo ddl, const char *name, const char *clock,
 							   const PgqPartitioning *part);
@@ -296,10 +295,12 @@ pgq_reset_privileges(Oid relid)
  * PostgreSQL's defaults put them, not where the caller's settings would
  * (the DDL runs as the tables' owner, who may create in tablespaces the
  * caller may not); names resolve in pg_catalog only.  Returns the GUC nest
- * level for AtEOXact_GUC.
+ * level to end with AtEOXact_GUC(false, ...), which takes back every
+ * setting made since, those pg_partman's functions make with set_config()
+ * for the session included.
  */
-static int
-pin_ddl_settings(void)
+int
+pgq_pin_ddl_settings(void)
 {
 	int			nestlevel = NewGUCNestLevel();
 
@@ -365,7 +366,7 @@ append_archive_ddl(StringInfo ddl, const char *name, const char *clock,
 void
 pgq_create_archive_table(const char *name, const PgqPartitioning *part, int premake)
 {
-	int			nestlevel = pin_ddl_settings();
+	int			nestlevel = pgq_pin_ddl_settings();
 	StringInfoData ddl;
 
 	initStringInfo(&ddl);
@@ -373,7 +374,7 @@ pgq_create_archive_table(const char *name, const PgqPartitioning *part, int prem
 	pgq_run_sql(ddl.data, SPI_OK_UTILITY, "creating the archive", name);
 	pgq_partition_table(name, 'a', part, premake);
 	pgq_reset_privileges(pgq_queue_table("a_", name));
-	AtEOXact_GUC(true, nestlevel);
+	AtEOXact_GUC(false, nestlevel);
 }
 
 /*
@@ -398,7 +399,7 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 	StringInfoData ddl;
 	int			nestlevel;
 
-	nestlevel = pin_ddl_settings();
+	nestlevel = pgq_pin_ddl_settings();
 
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl,
@@ -456,7 +457,7 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 	if (owner != GetUserId())
 		pgq_change_access(name, owner, PGQ_ACCESS_ADMIN);
 
-	AtEOXact_GUC(true, nestlevel);
+	AtEOXact_GUC(false, nestlevel);
 }
 
 /*

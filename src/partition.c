@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -161,8 +162,18 @@ partman_schema(bool missing_ok, bool *v5)
 	if (SPI_execute_with_args(
 			"WITH e AS (SELECT x.extnamespace AS nsp, x.extversion FROM pg_catalog.pg_extension x"
 			"            WHERE x.extname OPERATOR(pg_catalog.=) 'pg_partman'),"
-			" t AS (SELECT pg_catalog.array_agg(r.oid) AS ok FROM pg_catalog.pg_roles r"
-			"        WHERE r.rolsuper OR r.oid OPERATOR(pg_catalog.=) $1)"
+			/*
+			 * superusers, the tables' owner, and pg_database_owner (owner of
+			 * schema public since PostgreSQL 15) if the database's owner is
+			 * one of those
+			 */
+			" d AS (SELECT r.rolsuper OR r.oid OPERATOR(pg_catalog.=) $1 AS trusted"
+			"        FROM pg_catalog.pg_database b, pg_catalog.pg_roles r"
+			"       WHERE b.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+			"         AND r.oid OPERATOR(pg_catalog.=) b.datdba),"
+			" t AS (SELECT pg_catalog.array_agg(r.oid) AS ok FROM pg_catalog.pg_roles r, d"
+			"        WHERE r.rolsuper OR r.oid OPERATOR(pg_catalog.=) $1"
+			"           OR (d.trusted AND r.rolname OPERATOR(pg_catalog.=) 'pg_database_owner'))"
 			" SELECT s.nspname::pg_catalog.text,"
 			"  pg_catalog.split_part(e.extversion, '.', 1)::pg_catalog.int4 OPERATOR(pg_catalog.>=) 5,"
 			"  (SELECT pg_catalog.count(*) FROM pg_catalog.aclexplode(s.nspacl) a"
@@ -174,19 +185,32 @@ partman_schema(bool missing_ok, bool *v5)
 			/*
 			 * relations of other roles, but the templates pg_partman makes
 			 * for their tables (template_<schema>_<table>, which no name
-			 * pg_partman resolves can take)
+			 * pg_partman resolves can take), unless the name is one of a
+			 * template of pgq's (template_pgq_<q|a>_<queue>)
 			 */
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
 			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT c.relowner OPERATOR(pg_catalog.=) ANY (t.ok)"
 			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
-			"               AND pg_catalog.starts_with(c.relname, 'template_')))"
+			"               AND pg_catalog.starts_with(c.relname, 'template_')"
+			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_')))"
 			/* others' rights to write pg_partman's tables (part_config: what it does, to what) */
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c,"
 			"    pg_catalog.aclexplode(c.relacl) a"
 			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
-			"               AND pg_catalog.starts_with(c.relname, 'template_'))"
+			"               AND pg_catalog.starts_with(c.relname, 'template_')"
+			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_'))"
+			"      AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
+			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
+			/* the same, granted on columns */
+			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c,"
+			"    pg_catalog.pg_attribute t2, pg_catalog.aclexplode(t2.attacl) a"
+			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
+			"      AND t2.attrelid OPERATOR(pg_catalog.=) c.oid"
+			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
+			"               AND pg_catalog.starts_with(c.relname, 'template_')"
+			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_'))"
 			"      AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
 			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator o"
@@ -195,8 +219,10 @@ partman_schema(bool missing_ok, bool *v5)
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type y"
 			"    WHERE y.typnamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT y.typowner OPERATOR(pg_catalog.=) ANY (t.ok)"
-			"      AND NOT pg_catalog.starts_with(y.typname, 'template_')"
-			"      AND NOT pg_catalog.starts_with(y.typname, '_template_'))"
+			"      AND NOT (pg_catalog.starts_with(y.typname, 'template_')"
+			"               AND NOT pg_catalog.starts_with(y.typname, 'template_pgq_'))"
+			"      AND NOT (pg_catalog.starts_with(y.typname, '_template_')"
+			"               AND NOT pg_catalog.starts_with(y.typname, '_template_pgq_')))"
 			"  OPERATOR(pg_catalog.+) CASE WHEN s.nspowner OPERATOR(pg_catalog.=) ANY (t.ok)"
 			"   THEN 0 ELSE 1 END"
 			" FROM e, t, pg_catalog.pg_namespace s WHERE s.oid OPERATOR(pg_catalog.=) e.nsp",
@@ -311,6 +337,19 @@ pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part, 
 
 	check_no_temp_objects();
 
+	/*
+	 * pg_partman makes the template with CREATE TABLE IF NOT EXISTS: one of
+	 * that name already there (made for another schema's table whose name
+	 * it shares) would shape the queue's partitions
+	 */
+	if (OidIsValid(get_relname_relid(psprintf("template_pgq_%c_%s", prefix, name),
+									 get_namespace_oid(partman_schema(false, &v5), false))))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("cannot partition queue \"%s\": pg_partman's template \"template_pgq_%c_%s\" exists already",
+						name, prefix, name),
+				 errhint("It was made for another table; a superuser can drop it, or choose another queue name.")));
+
 	values[0] = CStringGetTextDatum(psprintf("pgq.%c_%s", prefix, name));
 	values[1] = CStringGetTextDatum(prefix == 'q' ? part->q_column : part->a_column);
 	values[2] = CStringGetTextDatum(part->interval);
@@ -384,6 +423,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 	PgqExec		exec;
 	Datum		values[1];
 	Oid			argtypes[1] = {TEXTOID};
+	int			nestlevel;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "partition_interval");
@@ -420,6 +460,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 	}
 
 	pgq_begin(&exec);
+	nestlevel = pgq_pin_ddl_settings();
 	schema = quote_identifier(partman_schema(false, &v5));
 	ngrants = pgq_relation_grants(old, &grantees, &privs);
 
@@ -488,6 +529,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 								 quote_identifier(psprintf("a_%s", name)), grantee),
 						SPI_OK_UTILITY, "granting the archive's rights again", name);
 	}
+	AtEOXact_GUC(false, nestlevel);
 	pgq_end(&exec);
 
 	PG_RETURN_VOID();

@@ -156,6 +156,7 @@ extern void pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 extern void pgq_create_archive_table(const char *name, const PgqPartitioning *part, int premake);
 extern void pgq_lock_queue_name(const char *name);
 extern void pgq_reset_privileges(Oid relid);
+extern int	pgq_pin_ddl_settings(void);
 
 /* partition.c */
 extern void pgq_parse_partitioning(const char *interval, const char *retention,

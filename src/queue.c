@@ -394,9 +394,20 @@ pgq_check_queue_tables(const char *name, Oid relid)
 	static const Oid types[] = {
 		INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID
 	};
-	Oid			archive = pgq_queue_table("a_", name);
-	Oid			relids[2] = {relid, archive};
+	char		aname[NAMEDATALEN];
+	Oid			archive;
+	Oid			relids[2];
 	int			t;
+
+	/*
+	 * Found and locked together: convert_archive_partitioned may be
+	 * replacing the archive, and the name then leads to the new table.
+	 */
+	snprintf(aname, sizeof(aname), "a_%s", name);
+	archive = RangeVarGetRelidExtended(makeRangeVar(PGQ_SCHEMA, aname, -1), AccessShareLock,
+									   RVR_MISSING_OK, NULL, NULL);
+	relids[0] = relid;
+	relids[1] = archive;
 
 	if (!OidIsValid(archive))
 		ereport(ERROR,
@@ -406,7 +417,7 @@ pgq_check_queue_tables(const char *name, Oid relid)
 
 	for (t = 0; t < 2; t++)
 	{
-		Relation	rel = relation_open(relids[t], t == 0 ? NoLock : AccessShareLock);
+		Relation	rel = relation_open(relids[t], NoLock);
 		size_t		i;
 
 		if ((rel->rd_rel->relkind != RELKIND_RELATION &&
@@ -446,6 +457,7 @@ check_partitions(const char *name, Oid parent)
 		Oid			child = lfirst_oid(lc);
 		HeapTuple	tup;
 		Oid			owner;
+		char		persistence;
 		Oid		   *grantees;
 		AclMode    *privs;
 
@@ -455,7 +467,14 @@ check_partitions(const char *name, Oid parent)
 		if (!HeapTupleIsValid(tup))
 			continue;			/* dropped meanwhile */
 		owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		persistence = ((Form_pg_class) GETSTRUCT(tup))->relpersistence;
 		ReleaseSysCache(tup);
+		if (persistence != get_rel_persistence(parent))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("queue \"%s\" has been altered: partition %s is not as durable as its table",
+							name, get_rel_name(child)),
+					 errhint("Drop and create the queue again, or restore its tables as pgq.create_partitioned made them.")));
 		if (owner != pgq_tables_owner() || pgq_relation_grants(child, &grantees, &privs) > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -33,6 +33,25 @@ REVOKE USAGE ON SCHEMA partman FROM pt_nobody;
 CREATE TABLE partman.template_app_events (x int);
 ALTER TABLE partman.template_app_events OWNER TO pt_nobody;
 
+-- ... or others may write part of its configuration (column privileges, 55000)
+GRANT USAGE ON SCHEMA partman TO pt_nobody;
+GRANT UPDATE (retention) ON partman.part_config TO pt_nobody;
+SELECT pgq.create_partitioned('pt_ids', '10', '100');
+\echo :SQLSTATE
+REVOKE UPDATE (retention) ON partman.part_config FROM pt_nobody;
+REVOKE USAGE ON SCHEMA partman FROM pt_nobody;
+-- a template by the name pg_partman would give the queue's: another role's is
+-- untrusted (55000), the superuser's is refused as taken (42P07): it would
+-- shape the queue's partitions
+CREATE TABLE partman.template_pgq_q_pt_squat (x int);
+ALTER TABLE partman.template_pgq_q_pt_squat OWNER TO pt_nobody;
+SELECT pgq.create_partitioned('pt_squat', '10', '100');
+\echo :SQLSTATE
+ALTER TABLE partman.template_pgq_q_pt_squat OWNER TO CURRENT_USER;
+SELECT pgq.create_partitioned('pt_squat', '10', '100');
+\echo :SQLSTATE
+DROP TABLE partman.template_pgq_q_pt_squat;
+
 -- bad arguments, refused before anything is made
 SELECT pgq.create_partitioned('pt_bad', '10', '1 day');
 \echo :SQLSTATE
@@ -68,7 +87,12 @@ SELECT pgq.validate_queue_name('pt_prod');
 -- privileges of the tables' owner do not reach the partitions.
 ALTER DEFAULT PRIVILEGES IN SCHEMA pgq GRANT SELECT, UPDATE ON TABLES TO pt_nobody;
 SET ROLE pt_creator;
+-- the caller's search_path is its own again afterwards (pg_partman sets it
+-- for the session)
+SET search_path = public, pg_catalog;
 SELECT pgq.create_partitioned('PT_Ids', '10', '100');
+SHOW search_path;
+RESET search_path;
 SELECT pgq.create_partitioned(queue_name => 'pt-time', partition_interval => '1 day',
                               retention_interval => '7 days');
 SELECT pgq.create_partitioned('pt_ids');
@@ -168,7 +192,10 @@ SELECT pgq.convert_archive_partitioned('pt_conv', '10', '100', 0);
 \echo :SQLSTATE
 SELECT pgq.convert_archive_partitioned('pt_missing', '10', '100');
 \echo :SQLSTATE
+SET search_path = public, pg_catalog;
 SELECT pgq.convert_archive_partitioned('pt_conv', '10', '100', 2);
+SHOW search_path;
+RESET search_path;
 RESET ROLE;
 SELECT relkind, pg_get_partkeydef(oid) AS partitioned_by, relacl
   FROM pg_class WHERE oid = 'pgq.a_pt_conv'::regclass;
@@ -203,6 +230,20 @@ REVOKE CREATE ON SCHEMA partman FROM pt_nobody;
 
 DROP TABLE partman.template_app_events;
 DROP EXTENSION pg_partman;
+
+-- pg_partman in schema public, owned by pg_database_owner since PostgreSQL 15,
+-- in a database a superuser owns: trusted
+CREATE DATABASE pgq_partman_public;
+\c pgq_partman_public
+SET client_min_messages = warning;
+CREATE EXTENSION pgq;
+CREATE EXTENSION pg_partman;
+SELECT pgq.create_partitioned('pt_public', '10', '100');
+SELECT count(*) AS sent FROM pgq.send('pt_public', '{}');
+SELECT pgq.drop_queue('pt_public');
+\c contrib_regression
+DROP DATABASE pgq_partman_public;
+
 DROP SCHEMA partman;
 REVOKE EXECUTE ON FUNCTION pgq.create_queue(text, boolean) FROM pt_creator;
 DROP ROLE pt_creator;
