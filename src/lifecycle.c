@@ -61,6 +61,7 @@ PG_FUNCTION_INFO_V1(pgq_forget_dropped_queues);
 
 static void check_new_queue_name(const char *name);
 static bool may_create_queues(void);
+static void check_may_create_queues(void);
 static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
 static void create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
 static Datum drop_queue(FunctionCallInfo fcinfo);
@@ -72,9 +73,17 @@ static bool owns_queue_strictly(Oid owner);
 static void check_name_free(const char *name);
 static const char *clock_default(void);
 
-/* what the names of a queue's indexes and sequence end in */
-static const char *const reserved_suffixes[] = {
-	"_pkey", "_vt_idx", "_archived_idx", "_msg_id_seq"
+/* what the names of a queue's indexes and sequence, and of pg_partman's partitions, end in */
+static const struct
+{
+	const char *suffix;
+	const char *used_by;
+}			reserved_suffixes[] = {
+	{"_pkey", "the indexes and sequences of queues"},
+	{"_vt_idx", "the indexes and sequences of queues"},
+	{"_archived_idx", "the indexes and sequences of queues"},
+	{"_msg_id_seq", "the indexes and sequences of queues"},
+	{"_default", "the partitions of partitioned queues"}
 };
 
 /*
@@ -92,14 +101,9 @@ check_new_queue_name(const char *name)
 
 	/*
 	 * Nor as the partitions pg_partman makes for a partitioned queue's
-	 * tables: "_default", "_p" and a number or a date ("_p20000",
-	 * "_p2026_11_29").
+	 * tables: "_p" and a number or a date ("_p20000", "_p2026_11_29"), or
+	 * "_default" (in reserved_suffixes).
 	 */
-	if (len >= 8 && strcmp(name + len - 8, "_default") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_NAME),
-				 errmsg("invalid queue name \"%s\"", name),
-				 errdetail("Names ending in \"_default\" are reserved for the partitions of partitioned queues.")));
 	for (p = name; (p = strstr(p, "_p")) != NULL; p++)
 	{
 		if (p[2] >= '0' && p[2] <= '9' &&
@@ -112,14 +116,14 @@ check_new_queue_name(const char *name)
 
 	for (i = 0; i < lengthof(reserved_suffixes); i++)
 	{
-		size_t		slen = strlen(reserved_suffixes[i]);
+		size_t		slen = strlen(reserved_suffixes[i].suffix);
 
-		if (len >= slen && strcmp(name + len - slen, reserved_suffixes[i]) == 0)
+		if (len >= slen && strcmp(name + len - slen, reserved_suffixes[i].suffix) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_NAME),
 					 errmsg("invalid queue name \"%s\"", name),
-					 errdetail("Names ending in \"%s\" are reserved for the indexes and sequences of queues.",
-							   reserved_suffixes[i])));
+					 errdetail("Names ending in \"%s\" are reserved for %s.",
+							   reserved_suffixes[i].suffix, reserved_suffixes[i].used_by)));
 	}
 }
 
@@ -150,16 +154,11 @@ pgq_format_table_name(PG_FUNCTION_ARGS)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	char	   *prefix;
-	char	   *c;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "prefix");
 	prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	for (c = prefix; *c != '\0'; c++)
-	{
-		if (*c >= 'A' && *c <= 'Z')
-			*c += 'a' - 'A';
-	}
+	pgq_fold_lower(prefix);
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s_%s", prefix, name)));
 }
 
@@ -552,11 +551,7 @@ create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged)
 	char		name[PGQ_MAX_NAME_LEN + 1];
 
 	pgq_get_queue_name(fcinfo, 0, name);
-	if (!may_create_queues())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to create queues"),
-				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
+	check_may_create_queues();
 	create_queue(name, unlogged, NULL);
 }
 
@@ -595,11 +590,7 @@ pgq_create_partitioned(PG_FUNCTION_ARGS)
 	pgq_check_not_null(fcinfo, 2, "retention_interval");
 	interval = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	retention = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!may_create_queues())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to create queues"),
-				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
+	check_may_create_queues();
 	pgq_check_partitioned_name(name);
 	pgq_parse_partitioning(interval, retention, &part);
 	create_queue(name, false, &part);
@@ -615,6 +606,17 @@ may_create_queues(void)
 	Oid			fn = LookupFuncName(fname, 2, argtypes, true);
 
 	return OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
+}
+
+/* raise 42501 unless the caller may create queues (for pgmq's create functions) */
+static void
+check_may_create_queues(void)
+{
+	if (!may_create_queues())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create queues"),
+				 errhint("The right to create queues is EXECUTE on pgq.create_queue(text, boolean).")));
 }
 
 /*

@@ -24,6 +24,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -173,7 +174,18 @@ partman_schema(bool missing_ok, bool *v5)
 			"         AND r.oid OPERATOR(pg_catalog.=) b.datdba),"
 			" t AS (SELECT pg_catalog.array_agg(r.oid) AS ok FROM pg_catalog.pg_roles r, d"
 			"        WHERE r.rolsuper OR r.oid OPERATOR(pg_catalog.=) $1"
-			"           OR (d.trusted AND r.rolname OPERATOR(pg_catalog.=) 'pg_database_owner'))"
+			"           OR (d.trusted AND r.rolname OPERATOR(pg_catalog.=) 'pg_database_owner')),"
+			/*
+			 * the relations in pg_partman's schema, but the templates it
+			 * makes for other tables (template_<schema>_<table>, which no
+			 * name pg_partman resolves can take), unless the name is one of a
+			 * template of pgq's (template_pgq_<q|a>_<queue>)
+			 */
+			" c AS (SELECT r.oid, r.relowner, r.relacl FROM pg_catalog.pg_class r, e"
+			"        WHERE r.relnamespace OPERATOR(pg_catalog.=) e.nsp"
+			"          AND NOT (r.relkind OPERATOR(pg_catalog.=) 'r'"
+			"                   AND pg_catalog.starts_with(r.relname, 'template_')"
+			"                   AND NOT pg_catalog.starts_with(r.relname, 'template_pgq_')))"
 			" SELECT s.nspname::pg_catalog.text,"
 			"  pg_catalog.split_part(e.extversion, '.', 1)::pg_catalog.int4 OPERATOR(pg_catalog.>=) 5,"
 			"  (SELECT pg_catalog.count(*) FROM pg_catalog.aclexplode(s.nspacl) a"
@@ -182,35 +194,17 @@ partman_schema(bool missing_ok, bool *v5)
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc p"
 			"    WHERE p.pronamespace OPERATOR(pg_catalog.=) e.nsp"
 			"      AND NOT p.proowner OPERATOR(pg_catalog.=) ANY (t.ok))"
-			/*
-			 * relations of other roles, but the templates pg_partman makes
-			 * for their tables (template_<schema>_<table>, which no name
-			 * pg_partman resolves can take), unless the name is one of a
-			 * template of pgq's (template_pgq_<q|a>_<queue>)
-			 */
-			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
-			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
-			"      AND NOT c.relowner OPERATOR(pg_catalog.=) ANY (t.ok)"
-			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
-			"               AND pg_catalog.starts_with(c.relname, 'template_')"
-			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_')))"
+			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM c"
+			"    WHERE NOT c.relowner OPERATOR(pg_catalog.=) ANY (t.ok))"
 			/* others' rights to write pg_partman's tables (part_config: what it does, to what) */
-			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c,"
+			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM c,"
 			"    pg_catalog.aclexplode(c.relacl) a"
-			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
-			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
-			"               AND pg_catalog.starts_with(c.relname, 'template_')"
-			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_'))"
-			"      AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
+			"    WHERE a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
 			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
 			/* the same, granted on columns */
-			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c,"
+			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM c,"
 			"    pg_catalog.pg_attribute t2, pg_catalog.aclexplode(t2.attacl) a"
-			"    WHERE c.relnamespace OPERATOR(pg_catalog.=) e.nsp"
-			"      AND t2.attrelid OPERATOR(pg_catalog.=) c.oid"
-			"      AND NOT (c.relkind OPERATOR(pg_catalog.=) 'r'"
-			"               AND pg_catalog.starts_with(c.relname, 'template_')"
-			"               AND NOT pg_catalog.starts_with(c.relname, 'template_pgq_'))"
+			"    WHERE t2.attrelid OPERATOR(pg_catalog.=) c.oid"
 			"      AND a.privilege_type OPERATOR(pg_catalog.<>) 'SELECT'"
 			"      AND NOT a.grantee OPERATOR(pg_catalog.=) ANY (t.ok))"
 			"  OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator o"
@@ -292,30 +286,19 @@ check_no_temp_objects(void)
 static bool
 reset_partitions(Oid parent, const char *default_name)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1];
-	SPITupleTable *children;
-	uint64		n;
-	uint64		i;
+	List	   *children = find_all_inheritors(parent, NoLock, NULL);
+	ListCell   *lc;
 	bool		found = false;
 
-	values[0] = ObjectIdGetDatum(parent);
-	if (SPI_execute_with_args("SELECT i.inhrelid, c.relname::pg_catalog.text"
-							  " FROM pg_catalog.pg_inherits i, pg_catalog.pg_class c"
-							  " WHERE i.inhparent OPERATOR(pg_catalog.=) $1"
-							  "   AND c.oid OPERATOR(pg_catalog.=) i.inhrelid",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pgq: listing the partitions of table %u failed", parent);
-	children = SPI_tuptable;
-	n = SPI_processed;
-	for (i = 0; i < n; i++)
+	foreach(lc, children)
 	{
-		bool		isnull;
+		Oid			child = lfirst_oid(lc);
 
-		if (strcmp(SPI_getvalue(children->vals[i], children->tupdesc, 2), default_name) == 0)
+		if (child == parent)
+			continue;
+		if (strcmp(get_rel_name(child), default_name) == 0)
 			found = true;
-		pgq_reset_privileges(DatumGetObjectId(SPI_getbinval(children->vals[i],
-															children->tupdesc, 1, &isnull)));
+		pgq_reset_privileges(child);
 	}
 	return found;
 }
@@ -331,7 +314,8 @@ void
 pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part, int premake)
 {
 	bool		v5;
-	const char *schema = quote_identifier(partman_schema(false, &v5));
+	char	   *nspname = partman_schema(false, &v5);
+	const char *schema = quote_identifier(nspname);
 	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
 
@@ -343,7 +327,7 @@ pgq_partition_table(const char *name, char prefix, const PgqPartitioning *part, 
 	 * it shares) would shape the queue's partitions
 	 */
 	if (OidIsValid(get_relname_relid(psprintf("template_pgq_%c_%s", prefix, name),
-									 get_namespace_oid(partman_schema(false, &v5), false))))
+									 get_namespace_oid(nspname, false))))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("cannot partition queue \"%s\": pg_partman's template \"template_pgq_%c_%s\" exists already",
@@ -424,8 +408,10 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	Oid			argtypes[1] = {TEXTOID};
 	int			nestlevel;
+	const char *atab;
 
 	pgq_get_queue_name(fcinfo, 0, name);
+	atab = quote_identifier(psprintf("a_%s", name));
 	pgq_check_not_null(fcinfo, 1, "partition_interval");
 	pgq_check_not_null(fcinfo, 2, "retention_interval");
 	pgq_check_not_null(fcinfo, 3, "leading_partition");
@@ -487,8 +473,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 			pgq_run_sql(SPI_getvalue(renames->vals[j], renames->tupdesc, 1),
 						SPI_OK_UTILITY, "renaming the old archive's indexes", name);
 	}
-	pgq_run_sql(psprintf("ALTER TABLE pgq.%s RENAME TO %s",
-						 quote_identifier(psprintf("a_%s", name)), quote_identifier(old_name)),
+	pgq_run_sql(psprintf("ALTER TABLE pgq.%s RENAME TO %s", atab, quote_identifier(old_name)),
 				SPI_OK_UTILITY, "renaming the old archive", name);
 
 	pgq_create_archive_table(name, &part, leading);
@@ -508,25 +493,25 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 						 " message, headers, last_read_at)"
 						 " SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers,"
 						 " last_read_at FROM ONLY pgq.%s",
-						 quote_identifier(psprintf("a_%s", name)), quote_identifier(old_name)),
+						 atab, quote_identifier(old_name)),
 				SPI_OK_INSERT, "moving the archived messages", name);
 
 	/* as drop_queue: what others built on the old table goes with it */
 	pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(old_name)),
 				SPI_OK_UTILITY, "dropping the old archive", name);
 
+	/* an archive's rights are SELECT and DELETE (grant.c) */
 	for (i = 0; i < ngrants; i++)
 	{
 		const char *grantee = grantees[i] == ACL_ID_PUBLIC ? "PUBLIC" :
 			quote_identifier(GetUserNameFromId(grantees[i], false));
+		bool		reads = (privs[i] & ACL_SELECT) != 0;
+		bool		prunes = (privs[i] & ACL_DELETE) != 0;
 
-		if (privs[i] & ACL_SELECT)
-			pgq_run_sql(psprintf("GRANT SELECT ON pgq.%s TO %s",
-								 quote_identifier(psprintf("a_%s", name)), grantee),
-						SPI_OK_UTILITY, "granting the archive's rights again", name);
-		if (privs[i] & ACL_DELETE)
-			pgq_run_sql(psprintf("GRANT DELETE ON pgq.%s TO %s",
-								 quote_identifier(psprintf("a_%s", name)), grantee),
+		if (reads || prunes)
+			pgq_run_sql(psprintf("GRANT %s%s%s ON pgq.%s TO %s",
+								 reads ? "SELECT" : "", reads && prunes ? ", " : "",
+								 prunes ? "DELETE" : "", atab, grantee),
 						SPI_OK_UTILITY, "granting the archive's rights again", name);
 	}
 	AtEOXact_GUC(false, nestlevel);

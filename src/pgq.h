@@ -120,6 +120,7 @@ typedef struct PgqExec
 
 /* queue.c */
 extern void pgq_check_queue_name(const char *name);
+extern void pgq_fold_lower(char *s);
 extern void pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name);
 extern bool pgq_lookup_queue(const char *name, LOCKMODE lockmode, AclMode required,
 							 PgqQueue *queue, bool missing_ok);

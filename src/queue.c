@@ -94,6 +94,17 @@ pgq_check_queue_name(const char *name)
 				 errhint("Queue names may hold any character but control characters, $, ;, ' and --.")));
 }
 
+/* fold the ASCII capitals of s to lower case, in place */
+void
+pgq_fold_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+	{
+		if (*s >= 'A' && *s <= 'Z')
+			*s += 'a' - 'A';
+	}
+}
+
 /*
  * Fetch the queue name argument, rejecting NULL and bad names, and fold
  * ASCII capitals to lower case, as PostgreSQL folds unquoted identifiers
@@ -105,7 +116,6 @@ void
 pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name)
 {
 	char	   *arg;
-	char	   *c;
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -114,11 +124,7 @@ pgq_get_queue_name(FunctionCallInfo fcinfo, int argno, char *name)
 
 	arg = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	pgq_check_queue_name(arg);
-	for (c = arg; *c != '\0'; c++)
-	{
-		if (*c >= 'A' && *c <= 'Z')
-			*c += 'a' - 'A';
-	}
+	pgq_fold_lower(arg);
 	strlcpy(name, arg, PGQ_MAX_NAME_LEN + 1);
 	pfree(arg);
 }
