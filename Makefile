@@ -16,7 +16,9 @@ OBJS = \
 	src/grant.o \
 	src/schema.o \
 	src/upgrade.o \
-	src/partition.o
+	src/partition.o \
+	src/wait.o \
+	src/notify.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

@@ -81,7 +81,7 @@ bench_table()
 }
 
 # bench_main PACKAGES "$@": install what is missing, build and install this tree, then run the
-# script again with --inner in a scratch copy as the tester; bench/out/BENCH_NAME.md comes back
+# script again with --inner in a scratch copy as the tester; bench/out/BENCH_NAME.* come back
 bench_main()
 {
 	local packages=$1 rc
@@ -101,7 +101,7 @@ bench_main()
 		bash "$PGQ_SCRATCH/tree/bench/$BENCH_NAME.sh" --inner "$@"
 	rc=$?
 	if [ -f "$PGQ_SCRATCH/tree/bench/out/$BENCH_NAME.md" ]; then
-		mkdir -p "$PGQ_TREE/bench/out" && cp "$PGQ_SCRATCH/tree/bench/out/$BENCH_NAME.md" "$PGQ_TREE/bench/out/"
+		mkdir -p "$PGQ_TREE/bench/out" && cp "$PGQ_SCRATCH/tree/bench/out/$BENCH_NAME".* "$PGQ_TREE/bench/out/"
 	fi
 	return "$rc"
 }

@@ -45,6 +45,8 @@ finish_one(FunctionCallInfo fcinfo, PgqStmt stmt)
 	pgq_run(&queue, stmt, values, NULL, NULL);
 	found = (SPI_processed > 0);
 	pgq_end(&exec);
+	/* rolled back, the message is back as it was; a waiter may have skipped it */
+	pgq_note_messages(queue.relid, found ? 1 : 0, PGQ_NOTE_AT_ABORT, 0, 0);
 
 	return found;
 }
@@ -73,6 +75,7 @@ finish_many(FunctionCallInfo fcinfo, PgqStmt stmt)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pgq_begin(&exec);
 	pgq_run(&queue, stmt, values, NULL, fcinfo);
+	pgq_note_messages(queue.relid, SPI_processed, PGQ_NOTE_AT_ABORT, 0, 0);
 	pgq_end(&exec);
 }
 

@@ -685,6 +685,9 @@ drop_queue(FunctionCallInfo fcinfo)
 	 * on a table's row type without a right on the table; such objects must
 	 * not keep the owner from dropping the queue, and go with it.
 	 */
+	/* waiters on the queue end now rather than at their deadline (wait.c) */
+	if (OidIsValid(qtab))
+		pgq_wait_dropping(qtab);
 	if (OidIsValid(qtab))
 		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
 					SPI_OK_UTILITY, "dropping the tables", name);
@@ -693,6 +696,8 @@ drop_queue(FunctionCallInfo fcinfo)
 					SPI_OK_UTILITY, "dropping the tables", name);
 	delete_meta_row(name);
 	pgq_end(&exec);
+	/* the tables are locked now: no read_with_poll gets to wait on the queue */
+	pgq_wait_dropped();
 
 	pgq_forget_queue(name);
 	PG_RETURN_BOOL(true);

@@ -3,8 +3,10 @@
  * pgq.c
  *		Module entry point: the settings pgq defines.
  *
- * pgq keeps no shared memory; the only backend-local state is the plan
- * cache in plancache.c, the tables' owner in execute.c and the settings.
+ * Shared memory, when pgq is in shared_preload_libraries, holds only the
+ * table of waiting readers (wait.c).  Backend-local state: the plan cache
+ * (plancache.c), the tables' owner (execute.c), what the transaction did
+ * to queues (wait.c), notification times (notify.c) and the settings.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,5 +37,6 @@ _PG_init(void)
 							100000, -1, INT_MAX - 1,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	pgq_wait_init();
 	MarkGUCPrefixReserved("pgq");
 }

@@ -57,6 +57,7 @@ typedef enum PgqStmt
 	PGQ_STMT_METRICS_INVISIBLE,
 	PGQ_STMT_METRICS_VISIBLE,
 	PGQ_STMT_METRICS_SAMPLE,
+	PGQ_STMT_NEXT_VT,
 	PGQ_NUM_STMTS
 } PgqStmt;
 
@@ -180,6 +181,31 @@ extern void pgq_release_transient_plans(PgqQueue *queue);
 extern void pgq_forget_queue(const char *name);
 extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
+extern bool pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms);
+
+/* wait.c */
+extern int	pgq_max_waiters;
+extern void pgq_wait_init(void);
+extern bool pgq_wait_shared(void);
+/* pgq_note_messages: when the messages a statement changed may be visible (wait.c) */
+#define PGQ_NOTE_AT_COMMIT	0x01	/* at commit: at vt (visible now if vt <= now) */
+#define PGQ_NOTE_AT_ABORT	0x02	/* at rollback: visible again, as they were */
+extern void pgq_note_messages(Oid relid, uint64 n, int when, TimestampTz vt,
+							  TimestampTz now);
+extern void pgq_note_notified(Oid relid);
+extern bool pgq_pending_notified(Oid relid);
+extern int	pgq_wait_register(const char *name, Oid relid, int32 qty);
+extern bool pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due);
+extern bool pgq_wait_is_leader(int slotno);
+extern TimestampTz pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampTz next_vt);
+extern void pgq_wait_release(int slotno, bool found_all, bool unused_wakeup);
+extern void pgq_wait_dropping(Oid relid);
+extern void pgq_wait_dropped(void);
+
+/* notify.c */
+extern void pgq_notify_after_send(PgqQueue *queue);
+extern void pgq_notify_committed(Oid relid);
+extern bool pgq_read_notify_setting(PgqQueue *queue, int32 *throttle_ms);
 
 /* execute.c */
 extern Oid	pgq_schema_owner(void);

@@ -54,6 +54,8 @@ typedef struct PgqPlanEntry
 	bool		tables_checked; /* pgq_check_queue_tables passed since then */
 	Oid			priv_role;		/* the role priv_granted is known for */
 	AclMode		priv_granted;	/* privileges priv_role was found to have */
+	bool		notify_known;	/* notify_ms read since the last invalidation */
+	int32		notify_ms;		/* throttle of notifications, -1: none (notify.c) */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqPlanEntry;
 
@@ -104,6 +106,7 @@ forget_relation(Datum arg pg_attribute_unused(), Oid relid)
 		{
 			entry->relid_current = false;
 			entry->priv_role = InvalidOid;
+			entry->notify_known = false;
 		}
 		/* any relation: it may be the queue's archive, or one of its indexes */
 		entry->tables_checked = false;
@@ -150,6 +153,7 @@ get_entry(const char *name, Oid relid)
 	entry->tables_checked = false;
 	entry->priv_role = InvalidOid;
 	entry->priv_granted = 0;
+	entry->notify_known = false;
 	return entry;
 }
 
@@ -240,6 +244,28 @@ pgq_get_plan(PgqQueue *queue, PgqStmt stmt)
 	if (SPI_keepplan(entry->plans[stmt]) != 0)
 		elog(ERROR, "pgq: keeping a plan for queue \"%s\" failed", queue->name);
 	return entry->plans[stmt];
+}
+
+/*
+ * The notification setting of the queue (notify.c): true, with the
+ * throttle interval, if it has notifications.  Read from pgq.meta the first
+ * time and after any invalidation of the queue's table; the caller is
+ * connected to SPI as the tables' owner and holds a lock on the table.
+ */
+bool
+pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
+{
+	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
+
+	if (!entry->notify_known)
+	{
+		int32		ms;
+
+		entry->notify_ms = pgq_read_notify_setting(queue, &ms) ? ms : -1;
+		entry->notify_known = true;
+	}
+	*throttle_ms = entry->notify_ms;
+	return entry->notify_ms >= 0;
 }
 
 /* free the plans a transient queue was given */

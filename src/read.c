@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -51,6 +52,14 @@ static bool get_conditional(FunctionCallInfo fcinfo, int argno, PgqDialect diale
 							Datum *conditional);
 static uint64 run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
 							   PgqStmt stmt, Datum *values, const char *nulls);
+static uint64 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
+						int32 vt, int32 qty, Datum *values, const char *nulls);
+static TimestampTz next_vt(PgqQueue *queue);
+static long ms_until(TimestampTz now, TimestampTz until);
+static void sleep_on_latch(long timeout_ms);
+static void wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
+						 int32 vt, int32 qty, Datum *values, const char *nulls, int slot,
+						 TimestampTz deadline);
 static Datum read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll);
 static Datum pop(FunctionCallInfo fcinfo, PgqDialect dialect);
 static Datum set_vt(FunctionCallInfo fcinfo, PgqDialect dialect);
@@ -127,20 +136,148 @@ run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue, PgqStmt stmt,
 }
 
 /*
+ * One read of read_messages: now, the rows found (added to the result).
+ */
+static uint64
+read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt,
+		  int32 qty, Datum *values, const char *nulls)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz new_vt = pgq_seconds_from_now(now, vt, "vt", dialect);
+	uint64		n;
+
+	values[0] = TimestampTzGetDatum(now);
+	values[1] = Int64GetDatum((int64) qty);
+	values[2] = TimestampTzGetDatum(new_vt);
+	n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
+	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
+	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
+	return n;
+}
+
+/* the earliest vt of the queue after now (0: none), for a waiting leader */
+static TimestampTz
+next_vt(PgqQueue *queue)
+{
+	Datum		values[1];
+	PgqExec		exec;
+	TimestampTz vt = 0;
+	bool		isnull;
+
+	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
+	pgq_begin(&exec);
+	pgq_run(queue, PGQ_STMT_NEXT_VT, values, NULL, NULL);
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									  &isnull);
+
+		if (!isnull)
+			vt = DatumGetTimestampTz(d);
+	}
+	pgq_end(&exec);
+	return vt;
+}
+
+/* milliseconds from now until "until", rounded up, at least 0 */
+static long
+ms_until(TimestampTz now, TimestampTz until)
+{
+	if (until <= now)
+		return 0;
+	return (long) ((until - now + 999) / 1000);
+}
+
+/*
+ * Sleep on the latch until it is set or timeout_ms pass; then handle a
+ * cancel, a timeout or a shutdown.
+ */
+static void
+sleep_on_latch(long timeout_ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * read_with_poll when it can wait in a slot (wait.c): read again (the
+ * slot is taken before this read's snapshot), then sleep until woken, the
+ * leader's due time or the deadline, reading only when woken or due.
+ */
+static void
+wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt,
+			 int32 qty, Datum *values, const char *nulls, int slot, TimestampTz deadline)
+{
+	volatile bool found_all = false;
+	volatile bool reading_woken = false;
+
+	PG_TRY();
+	{
+		bool		read = true;
+		TimestampTz due = DT_NOEND;
+
+		for (;;)
+		{
+			TimestampTz now;
+
+			if (read)
+			{
+				uint64		n = read_once(fcinfo, queue, dialect, vt, qty, values, nulls);
+				bool		leader = (n < (uint64) qty) && pgq_wait_is_leader(slot);
+
+				/* a leader finds the next due time, also when it leaves */
+				if (n == 0 || leader)
+					due = pgq_wait_after_read(slot, reading_woken && n == 0,
+											  leader ? next_vt(queue) : 0);
+				reading_woken = false;
+				if (n > 0)
+				{
+					found_all = (n >= (uint64) qty);
+					break;
+				}
+			}
+			now = GetCurrentTimestamp();
+			if (now >= deadline)
+			{
+				/* a last read: nothing committed before the deadline is missed */
+				found_all = (read_once(fcinfo, queue, dialect, vt, qty, values, nulls) >=
+							 (uint64) qty);
+				break;
+			}
+			sleep_on_latch(ms_until(now, Min(deadline, due)));
+			read = reading_woken = pgq_wait_check(slot, queue->name, GetCurrentTimestamp(),
+												  &due);
+		}
+	}
+	PG_CATCH();
+	{
+		/* a wake-up it was about to use goes to another waiter */
+		pgq_wait_release(slot, false, reading_woken);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pgq_wait_release(slot, found_all, false);
+}
+
+/*
  * read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
  * read_with_poll(queue_name text, vt integer, qty integer,
  *				  max_poll_seconds integer DEFAULT 5, poll_interval_ms integer DEFAULT 100,
  *				  conditional jsonb DEFAULT '{}')
  *   returns setof message_record
  *
- * read_with_poll reads, and while the read finds nothing and
- * max_poll_seconds have not passed, sleeps poll_interval_ms on the
- * backend's latch and reads again.  The sleep ends at once for a query
+ * read_with_poll reads, and while it finds nothing and max_poll_seconds
+ * have not passed, sleeps on the backend's latch: until a transaction
+ * that commits messages wakes it, when pgq is preloaded (wait.c), else
+ * poll_interval_ms between reads.  The sleep ends at once for a query
  * cancel, statement_timeout or a shutdown.  It holds no row lock while it
  * sleeps; it keeps the queue's table locked (as every pgq function does
- * until its transaction ends), so drop_queue waits for it.  Each read
- * takes a new snapshot (under READ COMMITTED), so messages committed
- * meanwhile are found.
+ * until its transaction ends): drop_queue ends the wait with an error
+ * when pgq is preloaded, and else waits for it.  Each read takes a new
+ * snapshot (under READ COMMITTED), so messages committed meanwhile are
+ * found; the statement's own snapshot is held for the whole call.
  */
 static Datum
 read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll)
@@ -153,11 +290,14 @@ read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll)
 	TimestampTz deadline = 0;
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		conditional;
+	int			slot;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	vt = get_int(fcinfo, 1, "vt");
 	qty = get_qty(fcinfo, 2, dialect);
-	if (!get_conditional(fcinfo, poll ? 5 : 3, dialect, &values[3]))
+	conditional = get_conditional(fcinfo, poll ? 5 : 3, dialect, &values[3]);
+	if (!conditional)
 	{
 		values[3] = (Datum) 0;
 		nulls[3] = 'n';
@@ -188,26 +328,32 @@ read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll)
 	if (qty == 0)
 		return (Datum) 0;
 
+	if (read_once(fcinfo, &queue, dialect, vt, qty, values, nulls) > 0 || !poll ||
+		GetCurrentTimestamp() >= deadline)
+		return (Datum) 0;
+
+	/*
+	 * Poll under a transaction snapshot, which would never show new
+	 * messages, and with a conditional: which messages it takes is not
+	 * known to whoever wakes waiters.
+	 */
+	slot = (IsolationUsesXactSnapshot() || conditional) ? -1 :
+		pgq_wait_register(name, queue.relid, qty);
+	if (slot >= 0)
+	{
+		wait_in_slot(fcinfo, &queue, dialect, vt, qty, values, nulls, slot, deadline);
+		return (Datum) 0;
+	}
+
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
-		long		wait_ms;
 
-		values[0] = TimestampTzGetDatum(now);
-		values[1] = Int64GetDatum((int64) qty);
-		values[2] = TimestampTzGetDatum(pgq_seconds_from_now(now, vt, "vt", dialect));
-		if (run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_READ, dialect),
-							 values, nulls) > 0 || !poll)
-			break;
-
-		now = GetCurrentTimestamp();
 		if (now >= deadline)
 			break;
-		wait_ms = Min((long) poll_ms, (long) ((deadline - now + 999) / 1000));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 wait_ms, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+		sleep_on_latch(Min((long) poll_ms, ms_until(now, deadline)));
+		if (read_once(fcinfo, &queue, dialect, vt, qty, values, nulls) > 0)
+			break;
 	}
 
 	return (Datum) 0;
@@ -234,8 +380,10 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 	InitMaterializedSRF(fcinfo, 0);
 	if (qty > 0)
-		(void) run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
-								values, NULL);
+		pgq_note_messages(queue.relid,
+						  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
+										   values, NULL),
+						  PGQ_NOTE_AT_ABORT, 0, 0);
 
 	return (Datum) 0;
 }
@@ -252,18 +400,21 @@ set_vt(FunctionCallInfo fcinfo, PgqDialect dialect)
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
 	Datum		values[2];
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz vt;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "msg_id");
 	values[0] = PG_GETARG_DATUM(1);
-	values[1] = TimestampTzGetDatum(pgq_seconds_from_now(GetCurrentTimestamp(),
-														 get_int(fcinfo, 2, "vt"),
-														 "vt", dialect));
+	vt = pgq_seconds_from_now(now, get_int(fcinfo, 2, "vt"), "vt", dialect);
+	values[1] = TimestampTzGetDatum(vt);
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 	InitMaterializedSRF(fcinfo, 0);
-	(void) run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_SET_VT, dialect),
-							values, NULL);
+	pgq_note_messages(queue.relid,
+					  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_SET_VT, dialect),
+									   values, NULL),
+					  PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, vt, now);
 
 	return (Datum) 0;
 }

@@ -45,6 +45,7 @@ typedef enum DelayKind
 static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 							  bool nulls_ok);
+static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
 static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 
@@ -99,6 +100,18 @@ check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 }
 
 /*
+ * n messages visible at vt were stored: tell the waiters when the
+ * transaction commits (wait.c), and queue a notification (notify.c).
+ * Connected to SPI as the tables' owner.
+ */
+static void
+sent(PgqQueue *queue, uint64 n, TimestampTz vt)
+{
+	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT, vt, GetCurrentTimestamp());
+	pgq_notify_after_send(queue);
+}
+
+/*
  * send(queue_name, msg [, headers] [, delay]) returns setof bigint: the new
  * message's msg_id, as one row (pgmq's shape).  Returned value per call:
  * the message is stored on the first call, whose result is the only row.
@@ -144,6 +157,7 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 				 name, SPI_processed);
 		msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));
+		sent(&queue, 1, DatumGetTimestampTz(values[0]));
 		pgq_end(&exec);
 
 		funcctx = SRF_FIRSTCALL_INIT();
@@ -211,6 +225,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 	if (SPI_processed != (uint64) nmsgs)
 		elog(ERROR, "pgq: send_batch to queue \"%s\" stored " UINT64_FORMAT " rows of %d",
 			 name, SPI_processed, nmsgs);
+	sent(&queue, nmsgs, DatumGetTimestampTz(values[0]));
 	pgq_end(&exec);
 
 	return (Datum) 0;

@@ -262,6 +262,18 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		2, {INT8OID, INT8OID},
 		SPI_OK_SELECT
 	},
+	[PGQ_STMT_NEXT_VT] = {
+		"read_with_poll",
+		/*
+		 * $1 now: the earliest vt after it, when read_with_poll's leader
+		 * wakes (wait.c); the start of the vt index, past the visible
+		 * messages
+		 */
+		"SELECT vt FROM pgq.{q} WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt LIMIT 1",
+		1, {TIMESTAMPTZOID},
+		1, {TIMESTAMPTZOID},
+		SPI_OK_SELECT
+	},
 };
 
 /* buf += text with every token replaced by its value */

@@ -116,8 +116,9 @@ pgq_as_tester()
 	fi
 }
 
-# pgq_cluster_start DIR PORT: initdb in DIR/data and start it, listening only on a unix socket in
-# DIR; exports PGHOST, PGPORT, PGDATABASE for the clients.  Server log: DIR/server.log.
+# pgq_cluster_start DIR PORT: initdb in DIR/data and start it, with pgq in shared_preload_libraries,
+# listening only on a unix socket in DIR; exports PGHOST, PGPORT, PGDATABASE for the clients.
+# Server log: DIR/server.log.  PGQ_PRELOAD (default pgq) is the server's shared_preload_libraries.
 # pgq_cluster_init DIR: PGQ_CLUSTER_DIR := DIR, holding a new data directory DIR/data
 pgq_cluster_init()
 {
@@ -139,7 +140,7 @@ pgq_cluster_start()
 {
 	pgq_cluster_init "$1" || return 1
 	if ! pg_ctl -D "$PGQ_CLUSTER_DIR/data" -l "$PGQ_CLUSTER_DIR/server.log" -w \
-		-o "-c listen_addresses='' -k '$PGQ_CLUSTER_DIR' -p $2 -c fsync=off" start >/dev/null; then
+		-o "-c listen_addresses='' -k '$PGQ_CLUSTER_DIR' -p $2 -c fsync=off -c shared_preload_libraries=${PGQ_PRELOAD-pgq}" start >/dev/null; then
 		cat "$PGQ_CLUSTER_DIR/server.log" >&2
 		return 1
 	fi
@@ -154,7 +155,8 @@ pgq_cluster_start_valgrind()
 	valgrind --quiet --error-limit=no --num-callers=30 --trace-children=yes \
 		--log-file="$PGQ_CLUSTER_DIR/valgrind.%p.log" \
 		postgres -D "$PGQ_CLUSTER_DIR/data" -c listen_addresses='' -k "$PGQ_CLUSTER_DIR" -p "$2" \
-		-c fsync=off -c autovacuum=off >"$PGQ_CLUSTER_DIR/server.log" 2>&1 </dev/null &
+		-c fsync=off -c autovacuum=off -c shared_preload_libraries=pgq \
+		>"$PGQ_CLUSTER_DIR/server.log" 2>&1 </dev/null &
 	for _ in $(seq 1 120); do
 		if pg_isready -q -h "$PGQ_CLUSTER_DIR" -p "$2"; then
 			export PGHOST=$PGQ_CLUSTER_DIR PGPORT=$2 PGDATABASE=postgres

@@ -62,7 +62,8 @@ SELECT results_eq(
              ('is_unlogged', 'boolean',                  true),
              ('created_at',  'timestamp with time zone', true),
              ('owner',       'regrole',                  false),
-             ('is_partitioned', 'boolean',               true)$$,
+             ('is_partitioned', 'boolean',               true),
+             ('notify_throttle_ms', 'integer',           false)$$,
     'pgq.meta columns, types and NOT NULL, in order'
 );
 
@@ -246,8 +247,10 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                     ARRAY['queue_name','msg_id']),
         ('delete',       'text,bigint[]',                                   ARRAY['queue_name','msg_ids']),
         ('detach_archive', 'text',                                          ARRAY['queue_name']),
+        ('disable_notify_insert', 'text',                                   ARRAY['queue_name']),
         ('drop_queue',   'text',                                            ARRAY['queue_name']),
         ('drop_queue',   'text,boolean',                                    ARRAY['queue_name','partitioned']),
+        ('enable_notify_insert', 'text,integer',                            ARRAY['queue_name','throttle_interval_ms']),
         ('forget_dropped_queues', '',                                       NULL::text[]),
         ('format_table_name', 'text,text',                                  ARRAY['queue_name','prefix']),
         ('grant_admin',  'text,text',                                       ARRAY['queue_name','role_name']),
@@ -275,7 +278,8 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone',   ARRAY['queue_name','msgs','headers','delay']),
         ('send_batch',   'text,jsonb[],timestamp with time zone',           ARRAY['queue_name','msgs','delay']),
         ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt']),
-        ('validate_queue_name', 'text',                                     ARRAY['queue_name'])$$,
+        ('validate_queue_name', 'text',                                     ARRAY['queue_name']),
+        ('wait_stats',   '',                                                ARRAY['mode','max_waiters','waiting','waits','wakeups','due_wakeups','empty_wakeups','polls'])$$,
     'schema pgq holds exactly the documented overloads, with the documented parameter names'
 );
 
@@ -327,9 +331,9 @@ SELECT results_eq(
         JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
        ORDER BY p.proname COLLATE "C"$$,
-    $$VALUES ('convert_archive_partitioned', 3), ('create_partitioned', 2), ('create_queue', 1), ('pop', 1),
-             ('read', 1), ('read_with_poll', 3)$$,
-    'only convert_archive_partitioned, create_partitioned, create_queue, pop, read and read_with_poll have parameter defaults'
+    $$VALUES ('convert_archive_partitioned', 3), ('create_partitioned', 2), ('create_queue', 1),
+             ('enable_notify_insert', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
+    'only convert_archive_partitioned, create_partitioned, create_queue, enable_notify_insert, pop, read and read_with_poll have parameter defaults'
 );
 
 SELECT results_eq(
@@ -361,8 +365,10 @@ SELECT results_eq(
         ('delete',       'text,bigint',                                   'pgq_delete',           '$libdir/pgq'),
         ('delete',       'text,bigint[]',                                 'pgq_delete_batch',     '$libdir/pgq'),
         ('detach_archive', 'text',                                        'pgq_detach_archive',   '$libdir/pgq'),
+        ('disable_notify_insert', 'text',                                 'pgq_disable_notify_insert', '$libdir/pgq'),
         ('drop_queue',   'text',                                          'pgq_drop_queue',       '$libdir/pgq'),
         ('drop_queue',   'text,boolean',                                  'pgq_drop_queue',       '$libdir/pgq'),
+        ('enable_notify_insert', 'text,integer',                          'pgq_enable_notify_insert', '$libdir/pgq'),
         ('forget_dropped_queues', '',                                     'pgq_forget_dropped_queues', '$libdir/pgq'),
         ('format_table_name', 'text,text',                                'pgq_format_table_name', '$libdir/pgq'),
         ('grant_admin',  'text,text',                                     'pgq_grant_admin',      '$libdir/pgq'),
@@ -390,7 +396,8 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone', 'pgq_send_batch_at',    '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],timestamp with time zone',         'pgq_send_batch_at',    '$libdir/pgq'),
         ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq'),
-        ('validate_queue_name', 'text',                                   'pgq_validate_queue_name', '$libdir/pgq')$$,
+        ('validate_queue_name', 'text',                                   'pgq_validate_queue_name', '$libdir/pgq'),
+        ('wait_stats',   '',                                              'pgq_wait_stats',       '$libdir/pgq')$$,
     'every overload is bound to its pgq_<verb> symbol in $libdir/pgq (queue_clock: the built-in clock_timestamp)'
 );
 

@@ -1,6 +1,6 @@
 --
--- The update from 0.4.0 to 0.5.0, in a database of its own: the 0.5.0
--- library refuses the 0.4.0 objects until the update; the update keeps the
+-- The update from 0.4.0 to 0.5.0, in a database of its own: the library
+-- refuses the 0.4.0 and 0.5.0 objects until the updates; the update keeps the
 -- EXECUTE rights granted and revoked on the functions it makes again, for
 -- the right overloads and roles whose names need quoting; queues and
 -- messages stay.
@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 CREATE ROLE "Upd-User";
 CREATE ROLE upd_alice;
 CREATE EXTENSION pgq VERSION '0.4.0';
--- the library is 0.5.0's: every call is refused until the update (55000)
+-- the library is newer: every call is refused until the update (55000)
 SELECT pgq.create_queue('upd');
 \echo :SQLSTATE
 SELECT * FROM pgq.list_queues();
@@ -31,6 +31,11 @@ SELECT p.oid::regprocedure AS function,
    AND a.grantee <> p.proowner
  GROUP BY p.oid ORDER BY 1::text;
 SELECT has_function_privilege('public', 'pgq.send(text, jsonb, integer)', 'EXECUTE') AS others_untouched;
+-- the library is 0.6.0's: refused at 0.5.0 too, until the next update
+SELECT pgq.create_queue('upd');
+\echo :SQLSTATE
+ALTER EXTENSION pgq UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pgq';
 -- and now it works
 SELECT pgq.create_queue('upd');
 SELECT count(*) AS sent FROM pgq.send('upd', '{"a": 1}');

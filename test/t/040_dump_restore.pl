@@ -8,8 +8,9 @@
 #   pg_dump -Fc, restored with pg_restore into "dst"
 #   pg_dump -Fp, restored with psql -v ON_ERROR_STOP=1 into "dst_plain"
 # Both restores must succeed with nothing on stderr.  In each restored database:
-#   - every row of every q_/a_ table (all columns, timestamps to the microsecond), pgq.meta and
-#     the msg_id sequences are as in src; so are the tables' definitions and their ACLs
+#   - every row of every q_/a_ table (all columns, timestamps to the microsecond), pgq.meta (so
+#     a queue's notification setting too) and the msg_id sequences are as in src; so are the
+#     tables' definitions and their ACLs
 #   - (a) an unlogged queue's msg_id sequence is still logged
 #   - (b) the queue tables still depend on the extension: DROP EXTENSION pgq (no CASCADE)
 #     refuses with 2BP01
@@ -132,6 +133,7 @@ $node->safe_psql('postgres', q{
 $node->safe_psql('src', q{
 	CREATE EXTENSION pgq;
 	SELECT pgq.create_queue('orders');
+	SELECT pgq.enable_notify_insert('orders', 100);
 	SELECT pgq.create_queue('events', unlogged => true);
 	SELECT pgq.create_queue('purged');
 	SELECT pgq.create_queue('idle', unlogged => true);
@@ -262,8 +264,8 @@ my $src_deps = $node->safe_psql('src', $deps_sql);
 is(scalar(() = $src_data =~ /^q_orders /mg) . ' ' . scalar(() = $src_data =~ /^a_orders /mg)
 	  . ' ' . scalar(() = $src_data =~ /^q_events /mg) . ' ' . scalar(() = $src_data =~ /^a_purged /mg),
 	'6 2 3 1', 'src: 6 messages and 2 archived in orders, 3 in events, 1 archived in purged');
-like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f\)$/m,
-	'src: pgq.meta has orders with its created_at and its owner');
+like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f,100\)$/m,
+	'src: pgq.meta has orders with its created_at, its owner and its notification interval');
 unlike($src_data, qr/gone/, 'src: the dropped queue is gone');
 is(join(',', $src_data =~ /^seq (\S+ \d+ \w+)$/mg),
 	'events 5 true,idle 1 false,orders 9 true,purged 3 true',
