@@ -762,6 +762,8 @@ pgq_purge_queue(PG_FUNCTION_ARGS)
 	pgq_run(&queue, PGQ_STMT_PURGE, NULL, NULL, NULL);
 	count = (int64) SPI_processed;
 	pgq_end(&exec);
+	/* rolled back, the messages are back; a waiter's read may have skipped them */
+	pgq_note_messages(queue.relid, (uint64) count, PGQ_NOTE_AT_ABORT, 0, 0);
 
 	PG_RETURN_INT64(count);
 }

@@ -195,7 +195,14 @@ extern void pgq_note_messages(Oid relid, uint64 n, int when, TimestampTz vt,
 extern void pgq_note_notified(Oid relid);
 extern bool pgq_pending_notified(Oid relid);
 extern int	pgq_wait_register(const char *name, Oid relid, int32 qty);
-extern bool pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due);
+/* why a waiter should read now (pgq_wait_check) */
+typedef enum PgqWake
+{
+	PGQ_WAKE_NONE,				/* not at all: sleep again */
+	PGQ_WAKE_WOKEN,				/* a transaction woke it */
+	PGQ_WAKE_DUE				/* the leader's due time came */
+} PgqWake;
+extern PgqWake pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due);
 extern bool pgq_wait_is_leader(int slotno);
 extern TimestampTz pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampTz next_vt);
 extern void pgq_wait_release(int slotno, bool found_all, bool unused_wakeup);

@@ -195,8 +195,9 @@ ms_until(TimestampTz now, TimestampTz until)
 static void
 sleep_on_latch(long timeout_ms)
 {
+	/* at most an hour at a time: the wait takes the timeout as an int */
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 timeout_ms, PG_WAIT_EXTENSION);
+					 Min(timeout_ms, 3600L * 1000), PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
 }
@@ -211,7 +212,7 @@ wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32
 			 int32 qty, Datum *values, const char *nulls, int slot, TimestampTz deadline)
 {
 	volatile bool found_all = false;
-	volatile bool reading_woken = false;
+	volatile PgqWake wake = PGQ_WAKE_NONE;
 
 	PG_TRY();
 	{
@@ -229,9 +230,9 @@ wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32
 
 				/* a leader finds the next due time, also when it leaves */
 				if (n == 0 || leader)
-					due = pgq_wait_after_read(slot, reading_woken && n == 0,
+					due = pgq_wait_after_read(slot, wake == PGQ_WAKE_WOKEN && n == 0,
 											  leader ? next_vt(queue) : 0);
-				reading_woken = false;
+				wake = PGQ_WAKE_NONE;
 				if (n > 0)
 				{
 					found_all = (n >= (uint64) qty);
@@ -247,14 +248,14 @@ wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32
 				break;
 			}
 			sleep_on_latch(ms_until(now, Min(deadline, due)));
-			read = reading_woken = pgq_wait_check(slot, queue->name, GetCurrentTimestamp(),
-												  &due);
+			wake = pgq_wait_check(slot, queue->name, GetCurrentTimestamp(), &due);
+			read = (wake != PGQ_WAKE_NONE);
 		}
 	}
 	PG_CATCH();
 	{
 		/* a wake-up it was about to use goes to another waiter */
-		pgq_wait_release(slot, false, reading_woken);
+		pgq_wait_release(slot, false, wake == PGQ_WAKE_WOKEN);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

@@ -14,9 +14,9 @@
  * them: the ones waiting longest first, each counted for the qty it asked
  * for.  A waiter woken that finds nothing (another consumer was quicker)
  * sleeps again without waking anyone.  A transaction that locked messages
- * (read, pop, set_vt, delete, archive) wakes waiters for them when it
- * rolls back, since they are back as they were and a waiter's read may
- * have skipped them; a read with vt 0 does when it commits too.  A waiter
+ * (read, pop, set_vt, delete, archive, purge_queue) wakes waiters for them
+ * when it rolls back, since they are back as they were and a waiter's read
+ * may have skipped them; a read with vt 0 does when it commits too.  A waiter
  * that leaves with a wake-up it did not use (a second one came while it
  * read, or an error ended it before its read) passes it on.  A waiter
  * that reaches its deadline reads a last time.
@@ -42,6 +42,9 @@
  * meanwhile.
  *
  * Locking: one LWLock (tranche "pgq") protects the slots and the counters.
+ * Slots are taken lowest first, and every scan stops at "used", past the
+ * last slot in use, so its cost follows the number of waiters, not
+ * pgq.max_waiters.
  * nwaiting, the number of slots in use, is an atomic counter that a
  * committing transaction reads without the lock, to do nothing when nobody
  * waits.  That cannot lose a wake-up: a waiter takes its slot before the
@@ -58,9 +61,9 @@
  * earliest future vt it set, and whether it queued a notification
  * (notify.c).  A subtransaction that rolls back wakes waiters for the
  * messages it gave back and forgets the rest.  PREPARE TRANSACTION
- * forgets everything: COMMIT PREPARED wakes nobody, and its messages are
- * found by the next read of each waiter (its leader's due time, its
- * timeout) or of any consumer.
+ * forgets everything: COMMIT PREPARED and ROLLBACK PREPARED wake nobody,
+ * and the messages are found by the next read of a waiter (at the latest
+ * at its deadline) or of any consumer.
  *
  *-------------------------------------------------------------------------
  */
@@ -107,6 +110,7 @@ typedef struct PgqWaitSlot
 	bool		dropped;		/* its queue is being dropped */
 	bool		leader;			/* it keeps the queue's due time */
 	bool		due_unknown;	/* leader: due time not found since a read */
+	int			level;			/* marker: the subtransaction level of its drop_queue */
 	TimestampTz due_at;			/* leader: wake then (DT_NOEND: never) */
 } PgqWaitSlot;
 
@@ -115,6 +119,7 @@ typedef struct PgqWaitShared
 	LWLock	   *lock;
 	pg_atomic_uint32 nwaiting;	/* slots in use, of either kind */
 	int			nslots;
+	int			used;			/* no slot at this index or above is in use */
 	uint64		next_seq;
 	/* counters since the server started */
 	uint64		waits;			/* slots taken by read_with_poll */
@@ -157,7 +162,7 @@ static void subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 							 SubTransactionId parentSubid, void *arg);
 static void exit_callback(int code, Datum arg);
 static PgqPending *pending_entry(Oid relid);
-static void release_my_slots(void);
+static void release_my_slots(bool markers_only, int min_level);
 static bool slot_of_queue(const PgqWaitSlot *slot, Oid relid);
 static void wake_waiters(Oid relid, uint64 messages);
 static void wake_slot(PgqWaitSlot *slot);
@@ -234,6 +239,7 @@ wait_shmem_startup(void)
 		wait_shared->lock = &(GetNamedLWLockTranche("pgq"))->lock;
 		pg_atomic_init_u32(&wait_shared->nwaiting, 0);
 		wait_shared->nslots = pgq_max_waiters;
+		wait_shared->used = 0;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -346,7 +352,7 @@ xact_callback(XactEvent event, void *arg pg_attribute_unused())
 			/* COMMIT PREPARED wakes nobody: see the file header */
 			pending = NULL;
 			npending = maxpending = 0;
-			release_my_slots();
+			release_my_slots(false, 0);
 			return;
 		default:
 			return;
@@ -384,7 +390,7 @@ xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	/* the memory goes with TopTransactionContext */
 	pending = NULL;
 	npending = maxpending = 0;
-	release_my_slots();
+	release_my_slots(false, 0);
 }
 
 /*
@@ -404,7 +410,7 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unuse
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
 		/* the marker of a drop_queue that failed in it */
-		release_my_slots();
+		release_my_slots(true, level);
 	}
 	if (npending == 0)
 		return;
@@ -447,30 +453,44 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unuse
 static void
 exit_callback(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
-	release_my_slots();
+	release_my_slots(false, 0);
 }
 
+/*
+ * Free this backend's slots: every one (at the end of the transaction, at
+ * exit), or only drop_queue's markers taken at subtransaction level
+ * min_level or deeper.
+ */
 static void
-release_my_slots(void)
+release_my_slots(bool markers_only, int min_level)
 {
 	int			i;
+	int			held = 0;
 
 	if (my_slots == 0 || wait_shared == NULL)
 		return;
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
-	for (i = 0; i < wait_shared->nslots; i++)
+	for (i = 0; i < wait_shared->used; i++)
 	{
-		if (wait_shared->slots[i].kind != SLOT_FREE && wait_shared->slots[i].proc == MyProc)
-			free_slot(&wait_shared->slots[i]);
+		PgqWaitSlot *s = &wait_shared->slots[i];
+
+		if (s->kind == SLOT_FREE || s->proc != MyProc)
+			continue;
+		if (!markers_only || (s->kind == SLOT_DROPPING && s->level >= min_level))
+			free_slot(s);
+		else
+			held++;
 	}
 	LWLockRelease(wait_shared->lock);
-	my_slots = 0;
+	my_slots = held;
 }
 
+/* a waiter of queue relid of this database, not ending for a drop */
 static bool
 slot_of_queue(const PgqWaitSlot *slot, Oid relid)
 {
-	return slot->kind == SLOT_WAITER && slot->relid == relid && slot->dbid == MyDatabaseId;
+	return slot->kind == SLOT_WAITER && slot->relid == relid && slot->dbid == MyDatabaseId &&
+		!slot->dropped;
 }
 
 /*
@@ -487,7 +507,7 @@ wake_waiters(Oid relid, uint64 messages)
 
 	if (messages == 0)
 		return;
-	for (i = 0; i < wait_shared->nslots; i++)
+	for (i = 0; i < wait_shared->used; i++)
 	{
 		PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -497,7 +517,7 @@ wake_waiters(Oid relid, uint64 messages)
 	/* enough messages for all of them: one pass */
 	if (messages >= asleep)
 	{
-		for (i = 0; i < wait_shared->nslots; i++)
+		for (i = 0; i < wait_shared->used; i++)
 		{
 			PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -510,7 +530,7 @@ wake_waiters(Oid relid, uint64 messages)
 	{
 		PgqWaitSlot *best = NULL;
 
-		for (i = 0; i < wait_shared->nslots; i++)
+		for (i = 0; i < wait_shared->used; i++)
 		{
 			PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -542,7 +562,7 @@ lower_due(Oid relid, TimestampTz due)
 {
 	int			i;
 
-	for (i = 0; i < wait_shared->nslots; i++)
+	for (i = 0; i < wait_shared->used; i++)
 	{
 		PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -570,10 +590,12 @@ free_slot(PgqWaitSlot *slot)
 
 	memset(slot, 0, sizeof(PgqWaitSlot));
 	pg_atomic_fetch_sub_u32(&wait_shared->nwaiting, 1);
+	while (wait_shared->used > 0 && wait_shared->slots[wait_shared->used - 1].kind == SLOT_FREE)
+		wait_shared->used--;
 	if (old.kind != SLOT_WAITER)
 		return;
 
-	if (old.woken && !old.dropped)
+	if (old.woken)
 	{
 		wait_shared->wakeups--;		/* counted again for the next waiter */
 		wake_waiters(old.relid, old.qty);
@@ -582,7 +604,7 @@ free_slot(PgqWaitSlot *slot)
 	{
 		PgqWaitSlot *next = NULL;
 
-		for (i = 0; i < wait_shared->nslots; i++)
+		for (i = 0; i < wait_shared->used; i++)
 		{
 			PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -621,6 +643,7 @@ take_slot(PgqWaitSlot *slot, PgqSlotKind kind, Oid relid)
 	slot->relid = relid;
 	slot->proc = MyProc;
 	pg_atomic_fetch_add_u32(&wait_shared->nwaiting, 1);
+	wait_shared->used = Max(wait_shared->used, (int) (slot - wait_shared->slots) + 1);
 	my_slots++;
 }
 
@@ -642,7 +665,7 @@ pgq_wait_register(const char *name, Oid relid, int32 qty)
 	register_exit_callback();
 
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
-	for (i = 0; i < wait_shared->nslots; i++)
+	for (i = 0; i < Min(wait_shared->used + 1, wait_shared->nslots); i++)
 	{
 		PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -659,7 +682,7 @@ pgq_wait_register(const char *name, Oid relid, int32 qty)
 		PgqWaitSlot *s = &wait_shared->slots[found];
 		bool		has_leader = false;
 
-		for (i = 0; i < wait_shared->nslots; i++)
+		for (i = 0; i < wait_shared->used; i++)
 		{
 			if (slot_of_queue(&wait_shared->slots[i], relid) && wait_shared->slots[i].leader)
 				has_leader = true;
@@ -689,35 +712,39 @@ pgq_wait_register(const char *name, Oid relid, int32 qty)
  * leader and the due time has come.  *due is when to wake next (DT_NOEND:
  * at the deadline only).  Raises 42P01 if its queue is being dropped.
  */
-bool
+PgqWake
 pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due)
 {
 	PgqWaitSlot *s = &wait_shared->slots[slotno];
-	bool		read = false;
+	PgqWake		wake = PGQ_WAKE_NONE;
 	bool		dropped;
+	bool		mine;
 
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
+	mine = (s->kind == SLOT_WAITER && s->proc == MyProc);
 	dropped = s->dropped;
-	if (s->woken)
+	if (mine && s->woken)
 	{
 		s->woken = false;
-		read = true;
+		wake = PGQ_WAKE_WOKEN;
 	}
-	else if (s->leader && s->due_at <= now)
+	else if (mine && s->leader && s->due_at <= now)
 	{
 		s->due_at = DT_NOEND;
 		s->due_unknown = true;
 		wait_shared->due_wakeups++;
-		read = true;
+		wake = PGQ_WAKE_DUE;
 	}
-	*due = s->leader ? s->due_at : DT_NOEND;
+	*due = (mine && s->leader) ? s->due_at : DT_NOEND;
 	LWLockRelease(wait_shared->lock);
 
+	if (!mine)
+		elog(ERROR, "pgq: the wait slot of queue \"%s\" was lost", name);
 	if (dropped)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("queue \"%s\" is being dropped", name)));
-	return read;
+	return wake;
 }
 
 /* is this waiter its queue's leader (which finds the due time)? */
@@ -727,15 +754,16 @@ pgq_wait_is_leader(int slotno)
 	bool		leader;
 
 	LWLockAcquire(wait_shared->lock, LW_SHARED);
-	leader = wait_shared->slots[slotno].leader;
+	leader = wait_shared->slots[slotno].kind == SLOT_WAITER &&
+		wait_shared->slots[slotno].proc == MyProc && wait_shared->slots[slotno].leader;
 	LWLockRelease(wait_shared->lock);
 	return leader;
 }
 
 /*
  * After a read of the waiter that found nothing, or, for a leader, fewer
- * messages than it asked for.  empty_wakeup: it read because it was woken,
- * or at its due time, and found nothing.  next_vt: for a leader, the
+ * messages than it asked for.  empty_wakeup: it read because a transaction
+ * woke it, and found nothing.  next_vt: for a leader, the
  * earliest future vt of the queue (0: none).  Returns when to wake next,
  * as pgq_wait_check.
  */
@@ -748,13 +776,13 @@ pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampTz next_vt)
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
 	if (empty_wakeup)
 		wait_shared->empty_wakeups++;
-	if (s->leader)
+	if (s->kind == SLOT_WAITER && s->proc == MyProc && s->leader)
 	{
 		if (next_vt != 0 && next_vt < s->due_at)
 			s->due_at = next_vt;
 		s->due_unknown = false;
 	}
-	due = s->leader ? s->due_at : DT_NOEND;
+	due = (s->kind == SLOT_WAITER && s->proc == MyProc && s->leader) ? s->due_at : DT_NOEND;
 	LWLockRelease(wait_shared->lock);
 	return due;
 }
@@ -805,7 +833,7 @@ pgq_wait_dropping(Oid relid)
 		return;
 	register_exit_callback();
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
-	for (i = 0; i < wait_shared->nslots; i++)
+	for (i = 0; i < Min(wait_shared->used + 1, wait_shared->nslots); i++)
 	{
 		PgqWaitSlot *s = &wait_shared->slots[i];
 
@@ -818,7 +846,10 @@ pgq_wait_dropping(Oid relid)
 			marker = s;
 	}
 	if (marker != NULL)
+	{
 		take_slot(marker, SLOT_DROPPING, relid);
+		marker->level = GetCurrentTransactionNestLevel();
+	}
 	LWLockRelease(wait_shared->lock);
 }
 
@@ -826,7 +857,7 @@ pgq_wait_dropping(Oid relid)
 void
 pgq_wait_dropped(void)
 {
-	release_my_slots();
+	release_my_slots(true, 0);
 }
 
 /*
@@ -850,7 +881,7 @@ pgq_wait_stats(PG_FUNCTION_ARGS)
 	if (wait_shared != NULL)
 	{
 		LWLockAcquire(wait_shared->lock, LW_SHARED);
-		for (i = 0; i < wait_shared->nslots; i++)
+		for (i = 0; i < wait_shared->used; i++)
 		{
 			if (wait_shared->slots[i].kind == SLOT_WAITER)
 				waiting++;

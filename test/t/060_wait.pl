@@ -7,8 +7,8 @@
 #   2. wake-one: 5 waiters, 2 messages committed in one transaction: exactly 2 woken, both
 #      return a message, 3 still wait and none of them read; then 1 message: 1 woken
 #   3. messages visible again: a read rolled back (transaction, then savepoint) wakes a waiter;
-#      so do a read with vt 0 that commits and a set_vt that rolls back (the waiter's read had
-#      skipped the locked row)
+#      so do a read with vt 0 that commits, and a set_vt and a purge_queue that roll back (the
+#      waiter's read had skipped the locked row)
 #   4. due times: a delayed message, and a message whose vt expires, are picked up by the
 #      queue's leader at their due time (due_wakeups), not at the waiter's deadline
 #   5. waiters with a conditional (they poll) return only their messages
@@ -223,6 +223,16 @@ $node->safe_psql('postgres', q{SELECT pgq.create_queue('w1')});
 	wait_for_waiting(1, 'set_vt rolled back');
 	$tx->query_safe('ROLLBACK');
 	is(finish_psql($w), 'setvt', 'locked: the waiter gets it when the set_vt rolls back');
+
+	$node->safe_psql('postgres', q{SELECT pgq.purge_queue('w1'); SELECT pgq.send('w1', '{"k": "purged"}')});
+	$tx->query_safe('BEGIN');
+	$tx->query_safe(q{SELECT pgq.purge_queue('w1')});
+	$w = waiter('r5', 'w1');
+	wait_for_waiting(1, 'purge rolled back');
+	my $before = stats();
+	$tx->query_safe('ROLLBACK');
+	is(finish_psql($w), 'purged', 'locked: the waiter gets it when a purge_queue rolls back');
+	is(stats()->{due_wakeups} - $before->{due_wakeups}, 0, 'locked: woken by the rollback, not a due time');
 	$tx->quit;
 	$node->safe_psql('postgres', q{SELECT pgq.purge_queue('w1')});
 }
