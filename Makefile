@@ -18,7 +18,8 @@ OBJS = \
 	src/upgrade.o \
 	src/partition.o \
 	src/wait.o \
-	src/notify.o
+	src/notify.o \
+	src/lowwater.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

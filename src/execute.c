@@ -38,6 +38,7 @@
 #include "miscadmin.h"
 #include "nodes/params.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -312,6 +313,25 @@ pgq_run(PgqQueue *queue, PgqStmt stmt, Datum *values, const char *nulls,
 	const PgqStmtDef *def = &pgq_stmts[stmt];
 	SPIPlanPtr	plan = pgq_get_plan(queue, stmt);
 	int			rc;
+	int			nest = -1;
+
+	/*
+	 * A plan is made, or made again after an invalidation, when it is
+	 * executed: these statements must use the queue's indexes, in their
+	 * order, whatever the statistics say (statements.c).  The only node the
+	 * settings disable that such a plan keeps is the sort of the few rows
+	 * returned; jit is off so that its disable_cost compiles nothing.
+	 */
+	if (def->use_indexes)
+	{
+		static const char *const off[] = {"enable_seqscan", "enable_bitmapscan", "enable_sort", "jit"};
+		size_t		i;
+
+		nest = NewGUCNestLevel();
+		for (i = 0; i < lengthof(off); i++)
+			(void) set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+	}
 
 	if (srf == NULL)
 	{
@@ -361,6 +381,8 @@ pgq_run(PgqQueue *queue, PgqStmt stmt, Datum *values, const char *nulls,
 		dest->pub.rDestroy((DestReceiver *) dest);
 	}
 
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
 	if (rc != def->expected_rc)
 		elog(ERROR, "pgq: %s on queue \"%s\" failed: %s",
 			 def->what, queue->name, SPI_result_code_string(rc));

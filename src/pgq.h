@@ -58,11 +58,12 @@ typedef enum PgqStmt
 	PGQ_STMT_METRICS_VISIBLE,
 	PGQ_STMT_METRICS_SAMPLE,
 	PGQ_STMT_NEXT_VT,
+	PGQ_STMT_LOW_PROBE,
 	PGQ_NUM_STMTS
 } PgqStmt;
 
 /* one statement of the catalogue in statements.c */
-#define PGQ_STMT_MAX_ARGS	4
+#define PGQ_STMT_MAX_ARGS	5
 #define PGQ_STMT_MAX_COLS	7
 
 typedef struct PgqStmtDef
@@ -74,6 +75,7 @@ typedef struct PgqStmtDef
 	int			ncols;			/* the row it returns */
 	Oid			coltypes[PGQ_STMT_MAX_COLS];
 	int			expected_rc;	/* SPI_OK_* of a successful run */
+	bool		use_indexes;	/* planned without sequential or bitmap scans */
 } PgqStmtDef;
 
 /*
@@ -182,6 +184,9 @@ extern void pgq_forget_queue(const char *name);
 extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 extern bool pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms);
+extern TimestampTz pgq_queue_low(PgqQueue *queue);
+extern void pgq_queue_set_low(PgqQueue *queue, TimestampTz low);
+extern bool pgq_queue_count_read(PgqQueue *queue);
 
 /* wait.c */
 extern int	pgq_max_waiters;
@@ -208,6 +213,20 @@ extern TimestampTz pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampT
 extern void pgq_wait_release(int slotno, bool found_all, bool unused_wakeup);
 extern void pgq_wait_dropping(Oid relid);
 extern void pgq_wait_dropped(void);
+
+/* lowwater.c */
+#define PGQ_LOW_RESCAN_SECS	10		/* a read from the head at least this often */
+#define PGQ_LOW_PROBE_EVERY	8		/* reads per move of the mark */
+extern Size pgq_low_shmem_size(void);
+extern void pgq_low_shmem_init(void);
+extern bool pgq_low_active(void);
+extern TimestampTz pgq_low_begin_write(Oid relid);
+extern void pgq_low_note_past_write(Oid relid, TimestampTz vt);
+extern void pgq_low_xact_end(bool committed, bool gave_back);
+extern void pgq_low_gave_back(void);
+extern bool pgq_low_marks_valid(void);
+extern uint64 pgq_low_reset_count(void);
+extern TimestampTz pgq_low_bound(Oid relid);
 
 /* notify.c */
 extern void pgq_notify_after_send(PgqQueue *queue);

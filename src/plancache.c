@@ -36,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include "access/twophase.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
@@ -56,6 +57,9 @@ typedef struct PgqPlanEntry
 	AclMode		priv_granted;	/* privileges priv_role was found to have */
 	bool		notify_known;	/* notify_ms read since the last invalidation */
 	int32		notify_ms;		/* throttle of notifications, -1: none (notify.c) */
+	TimestampTz low;			/* reads start at vt >= low (lowwater.c) */
+	TimestampTz low_rescan_at;	/* from the head again at this time */
+	uint32		low_reads;		/* reads since the mark was last moved */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqPlanEntry;
 
@@ -154,6 +158,9 @@ get_entry(const char *name, Oid relid)
 	entry->priv_role = InvalidOid;
 	entry->priv_granted = 0;
 	entry->notify_known = false;
+	entry->low = DT_NOBEGIN;
+	entry->low_rescan_at = 0;
+	entry->low_reads = 0;
 	return entry;
 }
 
@@ -266,6 +273,68 @@ pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 	}
 	*throttle_ms = entry->notify_ms;
 	return entry->notify_ms >= 0;
+}
+
+/*
+ * Where this backend's reads of the queue start (lowwater.c): vt >= the
+ * value returned, -infinity without a mark.  Every mark is forgotten when
+ * lowwater.c says so, and each queue's every PGQ_LOW_RESCAN_SECS.
+ */
+TimestampTz
+pgq_queue_low(PgqQueue *queue)
+{
+	PgqPlanEntry *entry;
+	TimestampTz now;
+
+	if (!pgq_low_active() || queue->transient)
+		return DT_NOBEGIN;
+	if (!pgq_low_marks_valid())
+	{
+		HASH_SEQ_STATUS status;
+
+		hash_seq_init(&status, plan_cache);
+		while ((entry = (PgqPlanEntry *) hash_seq_search(&status)) != NULL)
+		{
+			entry->low = DT_NOBEGIN;
+			entry->low_reads = 0;
+		}
+	}
+	entry = get_entry(queue->name, queue->relid);
+	now = GetCurrentTimestamp();
+	/*
+	 * From the head again when the clock stepped back, and, where prepared
+	 * transactions can be (whose writes nothing tracks), every
+	 * PGQ_LOW_RESCAN_SECS; the next read moves the mark again.
+	 */
+	if (entry->low > now ||
+		entry->low_rescan_at - now > (TimestampTz) PGQ_LOW_RESCAN_SECS * USECS_PER_SEC ||
+		(max_prepared_xacts > 0 && now >= entry->low_rescan_at))
+	{
+		entry->low = DT_NOBEGIN;
+		entry->low_rescan_at = now + (TimestampTz) PGQ_LOW_RESCAN_SECS * USECS_PER_SEC;
+		entry->low_reads = 0;
+	}
+	return entry->low;
+}
+
+void
+pgq_queue_set_low(PgqQueue *queue, TimestampTz low)
+{
+	get_entry(queue->name, queue->relid)->low = low;
+}
+
+/*
+ * Count a read of the queue; true when it is time to move the mark: at the
+ * first read, and every PGQ_LOW_PROBE_EVERY reads after.
+ */
+bool
+pgq_queue_count_read(PgqQueue *queue)
+{
+	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
+
+	if (entry->low_reads++ % PGQ_LOW_PROBE_EVERY == 0)
+		return true;
+	return false;
 }
 
 /* free the plans a transient queue was given */

@@ -55,6 +55,9 @@ static uint64 run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
 static uint64 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 						int32 vt, int32 qty, Datum *values, const char *nulls);
 static TimestampTz next_vt(PgqQueue *queue);
+static void advance_low(PgqQueue *queue);
+static TimestampTz timestamp_stmt(PgqQueue *queue, PgqStmt stmt, Datum *values,
+								  TimestampTz none);
 static long ms_until(TimestampTz now, TimestampTz until);
 static void sleep_on_latch(long timeout_ms);
 static void wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
@@ -142,17 +145,79 @@ static uint64
 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt,
 		  int32 qty, Datum *values, const char *nulls)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	/* recorded for other backends' low-water marks before now is taken */
+	TimestampTz recorded = pgq_low_begin_write(queue->relid);
+	TimestampTz now = Max(GetCurrentTimestamp(), recorded);
 	TimestampTz new_vt = pgq_seconds_from_now(now, vt, "vt", dialect);
 	uint64		n;
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = Int64GetDatum((int64) qty);
 	values[2] = TimestampTzGetDatum(new_vt);
+	values[4] = TimestampTzGetDatum(pgq_queue_low(queue));
 	n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
 	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
+	advance_low(queue);
 	return n;
+}
+
+/*
+ * After a read or pop (every PGQ_LOW_PROBE_EVERY of them): move this
+ * backend's low-water mark of the queue up to the smallest vt of a live
+ * row, as far as what is being written allows (lowwater.c).  Between two
+ * moves, reads walk only the entries that died since the last one.
+ */
+static void
+advance_low(PgqQueue *queue)
+{
+	Datum		values[2];
+	TimestampTz now;
+	TimestampTz first;
+	TimestampTz bound;
+	uint64		resets;
+
+	/* under REPEATABLE READ the probe would see the transaction's snapshot */
+	if (!pgq_low_active() || queue->transient || IsolationUsesXactSnapshot() ||
+		!pgq_queue_count_read(queue))
+		return;
+	/* before the probe's snapshot */
+	resets = pgq_low_reset_count();
+	bound = pgq_low_bound(queue->relid);
+
+	/* nothing live up to now: the mark may go to now */
+	now = GetCurrentTimestamp();
+	values[0] = TimestampTzGetDatum(pgq_queue_low(queue));
+	values[1] = TimestampTzGetDatum(now);
+	first = timestamp_stmt(queue, PGQ_STMT_LOW_PROBE, values, now);
+
+	if (pgq_low_reset_count() == resets)
+		pgq_queue_set_low(queue, Min(first, bound));
+}
+
+/*
+ * Run a statement of the queue that returns at most one timestamp: it, or
+ * none if there is no row.
+ */
+static TimestampTz
+timestamp_stmt(PgqQueue *queue, PgqStmt stmt, Datum *values, TimestampTz none)
+{
+	PgqExec		exec;
+	TimestampTz ts = none;
+	bool		isnull;
+
+	pgq_begin(&exec);
+	pgq_run(queue, stmt, values, NULL, NULL);
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									  &isnull);
+
+		if (!isnull)
+			ts = DatumGetTimestampTz(d);
+	}
+	pgq_end(&exec);
+	return ts;
 }
 
 /* the earliest vt of the queue after now (0: none), for a waiting leader */
@@ -160,23 +225,9 @@ static TimestampTz
 next_vt(PgqQueue *queue)
 {
 	Datum		values[1];
-	PgqExec		exec;
-	TimestampTz vt = 0;
-	bool		isnull;
 
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
-	pgq_begin(&exec);
-	pgq_run(queue, PGQ_STMT_NEXT_VT, values, NULL, NULL);
-	if (SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-									  &isnull);
-
-		if (!isnull)
-			vt = DatumGetTimestampTz(d);
-	}
-	pgq_end(&exec);
-	return vt;
+	return timestamp_stmt(queue, PGQ_STMT_NEXT_VT, values, 0);
 }
 
 /* milliseconds from now until "until", rounded up, at least 0 */
@@ -289,8 +340,8 @@ read_messages(FunctionCallInfo fcinfo, PgqDialect dialect, bool poll)
 	int32		qty;
 	int32		poll_ms = 0;
 	TimestampTz deadline = 0;
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	bool		conditional;
 	int			slot;
 
@@ -369,7 +420,7 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
-	Datum		values[2];
+	Datum		values[3];
 	int32		qty = 1;
 
 	pgq_get_queue_name(fcinfo, 0, name);
@@ -381,10 +432,14 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 	InitMaterializedSRF(fcinfo, 0);
 	if (qty > 0)
+	{
+		values[2] = TimestampTzGetDatum(pgq_queue_low(&queue));
 		pgq_note_messages(queue.relid,
 						  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
 										   values, NULL),
 						  PGQ_NOTE_AT_ABORT, 0, 0);
+		advance_low(&queue);
+	}
 
 	return (Datum) 0;
 }
@@ -403,15 +458,22 @@ set_vt(FunctionCallInfo fcinfo, PgqDialect dialect)
 	Datum		values[2];
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz vt;
+	int32		seconds;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "msg_id");
 	values[0] = PG_GETARG_DATUM(1);
-	vt = pgq_seconds_from_now(now, get_int(fcinfo, 2, "vt"), "vt", dialect);
-	values[1] = TimestampTzGetDatum(vt);
+	seconds = get_int(fcinfo, 2, "vt");
+	(void) pgq_seconds_from_now(now, seconds, "vt", dialect);
 
 	pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_CONSUME, &queue, false);
 	InitMaterializedSRF(fcinfo, 0);
+	/* recorded for other backends' low-water marks before now is taken */
+	now = Max(GetCurrentTimestamp(), pgq_low_begin_write(queue.relid));
+	vt = pgq_seconds_from_now(now, seconds, "vt", dialect);
+	if (vt < now)
+		pgq_low_note_past_write(queue.relid, vt);	/* pgmq's negative vt */
+	values[1] = TimestampTzGetDatum(vt);
 	pgq_note_messages(queue.relid,
 					  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_SET_VT, dialect),
 									   values, NULL),

@@ -45,6 +45,8 @@ typedef enum DelayKind
 static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 							  bool nulls_ok);
+static Datum stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, PgqDialect dialect,
+				   Datum checked);
 static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
 static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
@@ -100,6 +102,26 @@ check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 }
 
 /*
+ * The vt to store, once the queue is locked (the arguments were checked
+ * before, giving checked): recorded for the low-water marks of other
+ * backends (lowwater.c) before it is taken from the clock, so it is at or
+ * after the recorded time; a timestamp given in the past is recorded too.
+ */
+static Datum
+stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, PgqDialect dialect,
+	  Datum checked)
+{
+	TimestampTz recorded = pgq_low_begin_write(queue->relid);
+	TimestampTz vt;
+
+	/* a timestamp as given; a delay from now (negative in pgmq's dialect) */
+	vt = (kind == DELAY_AT) ? DatumGetTimestampTz(checked) : visible_at(fcinfo, kind, dialect);
+	if (vt < recorded)
+		pgq_low_note_past_write(queue->relid, vt);
+	return TimestampTzGetDatum(vt);
+}
+
+/*
  * n messages visible at vt were stored: tell the waiters when the
  * transaction commits (wait.c), and queue a notification (notify.c).
  * Connected to SPI as the tables' owner.
@@ -150,6 +172,7 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 
 		pgq_lookup_queue(name, RowExclusiveLock, PGQ_RIGHT_PRODUCE, &queue, false);
 
+		values[0] = stamp(fcinfo, &queue, kind, dialect, values[0]);
 		pgq_begin(&exec);
 		pgq_run(&queue, PGQ_STMT_SEND, values, nulls, NULL);
 		if (SPI_processed != 1)
@@ -220,6 +243,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 	if (nmsgs == 0)
 		return (Datum) 0;
 
+	values[0] = stamp(fcinfo, &queue, kind, dialect, values[0]);
 	pgq_begin(&exec);
 	pgq_run(&queue, PGQ_STMT_SEND_BATCH, values, nulls, fcinfo);
 	if (SPI_processed != (uint64) nmsgs)

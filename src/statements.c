@@ -13,6 +13,14 @@
  * plan to before a row reaches the caller: a queue table whose shape was
  * changed by hand gives an error (42804), never wrong data or a crash.
  *
+ * The statements that find their rows through an index (use_indexes) are
+ * planned with sequential and bitmap scans and sorts off (execute.c).  A queue
+ * that keeps up is nearly empty, and its statistics say so, but its table
+ * holds every dead row since the last vacuum: a generic plan made from
+ * those statistics would read the whole table (or every entry of the vt
+ * index up to now, and sort them) at every call, for as long as the plan
+ * lives, instead of the few rows it takes.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -45,19 +53,19 @@
  * guesses about $2.
  *
  * The order is the one of the q_<name>_vt_idx index, (vt, msg_id): the scan
- * starts at the oldest vt and stops after $2 rows it could lock, so messages
- * in flight (vt in the future) are never visited, however many there are.
- * filter is more of the WHERE clause.
+ * starts at the backend's low-water mark low (lowwater.c; -infinity: the
+ * start of the index) and stops after $2 rows it could lock, so messages in
+ * flight (vt in the future) are never visited, however many there are, nor
+ * the dead entries below the mark.  filter is more of the WHERE clause.
  */
-#define VISIBLE_IDS_WHERE(filter) \
+#define VISIBLE_IDS_WHERE(low, filter) \
 	"ARRAY(SELECT msg_id FROM pgq.{q}" \
-	" WHERE vt OPERATOR(pg_catalog.<=) $1" filter \
+	" WHERE vt OPERATOR(pg_catalog.>=) " low " AND vt OPERATOR(pg_catalog.<=) $1" filter \
 	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-#define VISIBLE_IDS VISIBLE_IDS_WHERE("")
 
 /*
  * read: $1 now, $2 qty, $3 new vt, $4 the message must contain this
- * (NULL: any message).  A read with vt 0 ($3 = $1) leaves vt as it is: the
+ * (NULL: any message), $5 the low-water mark.  A read with vt 0 ($3 = $1) leaves vt as it is: the
  * message stays visible and keeps its place.
  */
 #define READ_SQL(columns) \
@@ -66,18 +74,18 @@
 	"  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1," \
 	"  last_read_at = $1" \
 	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" \
-	VISIBLE_IDS_WHERE(" AND ($4 IS NULL OR message OPERATOR(pg_catalog.@>) $4)") ")" \
+	VISIBLE_IDS_WHERE("$5", " AND ($4 IS NULL OR message OPERATOR(pg_catalog.@>) $4)") ")" \
 	"  RETURNING " columns ")" \
 	" SELECT * FROM u ORDER BY msg_id"
-#define READ_ARGS	4, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, JSONBOID}
+#define READ_ARGS	5, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZOID}
 
-/* pop: $1 now, $2 qty */
+/* pop: $1 now, $2 qty, $3 the low-water mark */
 #define POP_SQL(columns) \
 	"WITH d AS (DELETE FROM pgq.{q} m" \
-	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS ")" \
+	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS_WHERE("$3", "") ")" \
 	"  RETURNING " columns ")" \
 	" SELECT * FROM d ORDER BY msg_id"
-#define POP_ARGS	2, {TIMESTAMPTZOID, INT8OID}
+#define POP_ARGS	3, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID}
 
 /* set_vt: $1 msg_id, $2 new vt */
 #define SET_VT_SQL(columns) \
@@ -109,24 +117,24 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		SPI_OK_INSERT_RETURNING
 	},
 	[PGQ_STMT_READ] = {
-		"read", READ_SQL(MSG_COLUMNS), READ_ARGS, 7, MSG_TYPES, SPI_OK_SELECT
+		"read", READ_SQL(MSG_COLUMNS), READ_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_READ_PGMQ] = {
-		"read", READ_SQL(PGMQ_MSG_COLUMNS), READ_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT
+		"read", READ_SQL(PGMQ_MSG_COLUMNS), READ_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_POP] = {
-		"pop", POP_SQL(MSG_COLUMNS), POP_ARGS, 7, MSG_TYPES, SPI_OK_SELECT
+		"pop", POP_SQL(MSG_COLUMNS), POP_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_POP_PGMQ] = {
-		"pop", POP_SQL(PGMQ_MSG_COLUMNS), POP_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT
+		"pop", POP_SQL(PGMQ_MSG_COLUMNS), POP_ARGS, 6, PGMQ_MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_SET_VT] = {
 		"set_vt", SET_VT_SQL(MSG_COLUMNS), SET_VT_ARGS, 7, MSG_TYPES,
-		SPI_OK_UPDATE_RETURNING
+		SPI_OK_UPDATE_RETURNING, true
 	},
 	[PGQ_STMT_SET_VT_PGMQ] = {
 		"set_vt", SET_VT_SQL(PGMQ_MSG_COLUMNS), SET_VT_ARGS, 6, PGMQ_MSG_TYPES,
-		SPI_OK_UPDATE_RETURNING
+		SPI_OK_UPDATE_RETURNING, true
 	},
 	[PGQ_STMT_DELETE] = {
 		"delete",
@@ -134,7 +142,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"DELETE FROM pgq.{q} WHERE msg_id OPERATOR(pg_catalog.=) $1",
 		1, {INT8OID},
 		0, {InvalidOid},
-		SPI_OK_DELETE
+		SPI_OK_DELETE, true
 	},
 	[PGQ_STMT_DELETE_BATCH] = {
 		"delete",
@@ -145,7 +153,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		" SELECT msg_id FROM d ORDER BY msg_id",
 		1, {INT8ARRAYOID},
 		1, {INT8OID},
-		SPI_OK_SELECT
+		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_ARCHIVE] = {
 		"archive",
@@ -158,7 +166,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		" SELECT " MSG_COLUMNS " FROM m",
 		1, {INT8OID},
 		0, {InvalidOid},
-		SPI_OK_INSERT
+		SPI_OK_INSERT, true
 	},
 	[PGQ_STMT_ARCHIVE_BATCH] = {
 		"archive",
@@ -172,7 +180,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		" SELECT msg_id FROM i ORDER BY msg_id",
 		1, {INT8ARRAYOID},
 		1, {INT8OID},
-		SPI_OK_SELECT
+		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_PURGE] = {
 		"purge_queue",
@@ -262,6 +270,21 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		2, {INT8OID, INT8OID},
 		SPI_OK_SELECT
 	},
+	[PGQ_STMT_LOW_PROBE] = {
+		"read",
+		/*
+		 * $1 the current low-water mark, $2 now: the smallest vt of a live
+		 * row from the mark up to now (lowwater.c), locked rows included;
+		 * never past now, where messages in flight and their dead entries
+		 * are
+		 */
+		"SELECT vt FROM pgq.{q}"
+		" WHERE vt OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.<=) $2"
+		" ORDER BY vt, msg_id LIMIT 1",
+		2, {TIMESTAMPTZOID, TIMESTAMPTZOID},
+		1, {TIMESTAMPTZOID},
+		SPI_OK_SELECT, true
+	},
 	[PGQ_STMT_NEXT_VT] = {
 		"read_with_poll",
 		/*
@@ -272,7 +295,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"SELECT vt FROM pgq.{q} WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt LIMIT 1",
 		1, {TIMESTAMPTZOID},
 		1, {TIMESTAMPTZOID},
-		SPI_OK_SELECT
+		SPI_OK_SELECT, true
 	},
 };
 

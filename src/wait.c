@@ -11,8 +11,9 @@
  * more and sleeps on its backend's latch.  A transaction that sent
  * messages to the queue wakes, when it commits (never at the send, never
  * when it rolls back), as many of the queue's waiters as it takes to read
- * them: the ones waiting longest first, each counted for the qty it asked
- * for.  A waiter woken that finds nothing (another consumer was quicker)
+ * them: the one that started waiting last first, each counted for the qty
+ * it asked for (as a pool of threads wakes its most recent idle thread: a
+ * few consumers stay busy and warm, the rest sleep until their deadline).  A waiter woken that finds nothing (another consumer was quicker)
  * sleeps again without waking anyone.  A transaction that locked messages
  * (read, pop, set_vt, delete, archive, purge_queue) wakes waiters for them
  * when it rolls back, since they are back as they were and a waiter's read
@@ -214,6 +215,7 @@ wait_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
+	RequestAddinShmemSpace(pgq_low_shmem_size());
 	if (pgq_max_waiters > 0)
 	{
 		RequestAddinShmemSpace(wait_shmem_size());
@@ -228,18 +230,20 @@ wait_shmem_startup(void)
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
-	if (pgq_max_waiters <= 0)
-		return;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	wait_shared = ShmemInitStruct("pgq waiters", wait_shmem_size(), &found);
-	if (!found)
+	pgq_low_shmem_init();
+	if (pgq_max_waiters > 0)
 	{
-		memset(wait_shared, 0, wait_shmem_size());
-		wait_shared->lock = &(GetNamedLWLockTranche("pgq"))->lock;
-		pg_atomic_init_u32(&wait_shared->nwaiting, 0);
-		wait_shared->nslots = pgq_max_waiters;
-		wait_shared->used = 0;
+		wait_shared = ShmemInitStruct("pgq waiters", wait_shmem_size(), &found);
+		if (!found)
+		{
+			memset(wait_shared, 0, wait_shmem_size());
+			wait_shared->lock = &(GetNamedLWLockTranche("pgq"))->lock;
+			pg_atomic_init_u32(&wait_shared->nwaiting, 0);
+			wait_shared->nslots = pgq_max_waiters;
+			wait_shared->used = 0;
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -264,7 +268,7 @@ pgq_note_messages(Oid relid, uint64 n, int when, TimestampTz vt, TimestampTz now
 {
 	PgqPending *p;
 
-	if (wait_shared == NULL || n == 0)
+	if ((wait_shared == NULL && !pgq_low_active()) || n == 0)
 		return;
 	p = pending_entry(relid);
 	if (when & PGQ_NOTE_AT_ABORT)
@@ -338,6 +342,7 @@ static void
 xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
 	bool		commit;
+	bool		gave_back;
 	int			i;
 
 	switch (event)
@@ -353,10 +358,20 @@ xact_callback(XactEvent event, void *arg pg_attribute_unused())
 			pending = NULL;
 			npending = maxpending = 0;
 			release_my_slots(false, 0);
+			pgq_low_xact_end(false, false);
 			return;
 		default:
 			return;
 	}
+
+	/*
+	 * Low-water marks (lowwater.c) first: what it wrote, what it gave back;
+	 * the waiters it wakes must see a reset it causes.
+	 */
+	gave_back = false;
+	for (i = 0; i < npending; i++)
+		gave_back |= (!commit && pending[i].taken > 0);
+	pgq_low_xact_end(commit, gave_back);
 
 	if (npending > 0 && wait_shared != NULL)
 	{
@@ -426,6 +441,11 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unuse
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 
+	for (i = 0; i < npending; i++)
+	{
+		if (pending[i].level >= level && pending[i].taken > 0)
+			pgq_low_gave_back();
+	}
 	if (wait_shared != NULL)
 	{
 		pg_memory_barrier();
@@ -495,7 +515,7 @@ slot_of_queue(const PgqWaitSlot *slot, Oid relid)
 
 /*
  * Wake waiters of queue relid for this many messages: the ones waiting
- * longest first (the leader last, so that it keeps its due time), until
+ * most recently first (the leader last, so that it keeps its due time), until
  * their qty cover the messages.  Lock held exclusively.
  */
 static void
@@ -538,7 +558,7 @@ wake_waiters(Oid relid, uint64 messages)
 				continue;
 			if (best == NULL ||
 				(best->leader && !s->leader) ||
-				(best->leader == s->leader && s->seq < best->seq))
+				(best->leader == s->leader && s->seq > best->seq))
 				best = s;
 		}
 		if (best == NULL)

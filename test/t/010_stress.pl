@@ -3,7 +3,8 @@
 # Runs the libpq harness test/stress/pgq_stress.c (compiled here) against a fresh node and
 # checks, in SQL, the record it leaves (see the harness's header for the tables):
 #   (a) send / read qty 1 / delete(msg_id), with faults: reads rolled back, reads never deleted,
-#       sends rolled back
+#       sends rolled back; (a2) the same while another session holds a snapshot
+# The node runs with pgq in shared_preload_libraries: reads start at low-water marks.
 #   (b) send_batch / read qty 50 / delete(msg_ids[]), with faults
 #   (c) send_batch / read qty 50 / archive(msg_ids[]), with faults: the archive holds exactly
 #       the sent ids
@@ -64,9 +65,11 @@ my $harness = "$tmp/pgq_stress";
 my $node = PostgreSQL::Test::Cluster->new('stress');
 $node->init;
 # the harness runs tens of thousands of statements: do not log each one
+# pgq preloaded: reads start at their backend's low-water mark, waiters are woken at commit
 $node->append_conf('postgresql.conf', qq{
 log_statement = none
 max_connections = 100
+shared_preload_libraries = 'pgq'
 });
 $node->start;
 
@@ -289,6 +292,26 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 	my $ld = check_accounting('single', 'single', n => $scale{n}, producers => $scale{producers},
 		finish => 'delete', sum => $sum, label => '(a) single');
 	report('(a) send/read 1/delete', $sum, $ld, $secs);
+}
+
+# (a2) as (a), while another session holds a REPEATABLE READ snapshot the whole time: nothing
+# dead can be removed, and reads start at their low-water marks
+{
+	new_db('held');
+	my $holder = $node->background_psql('held');
+	$holder->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+	$holder->query_safe('SELECT count(*) FROM pgq.meta');
+	my $t0 = time;
+	my ($rc, $sum, $err) = run_harness('held', '-q', 'held', '-n', $scale{n}, @base,
+		'-m', 'single', '-F', 'delete', '-s', 12);
+	my $secs = time - $t0;
+	is($rc, 0, '(a2) single, snapshot held: harness exit code') or diag($err);
+	is($err, '', '(a2) single, snapshot held: harness printed no error');
+	my $ld = check_accounting('held', 'held', n => $scale{n}, producers => $scale{producers},
+		finish => 'delete', sum => $sum, label => '(a2) single, snapshot held');
+	report('(a2) send/read 1/delete, snapshot held', $sum, $ld, $secs);
+	$holder->query_safe('COMMIT');
+	$holder->quit;
 }
 
 # (b) batches, delete(msg_ids[])

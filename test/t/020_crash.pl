@@ -57,6 +57,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 log_statement = none
 restart_after_crash = on
+shared_preload_libraries = 'pgq'
 });
 $node->start;
 
