@@ -184,9 +184,8 @@ extern void pgq_forget_queue(const char *name);
 extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 extern bool pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms);
-extern TimestampTz pgq_queue_low(PgqQueue *queue);
+extern TimestampTz pgq_queue_low(PgqQueue *queue, bool *probe);
 extern void pgq_queue_set_low(PgqQueue *queue, TimestampTz low);
-extern bool pgq_queue_count_read(PgqQueue *queue);
 
 /* wait.c */
 extern int	pgq_max_waiters;

@@ -276,16 +276,20 @@ pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 }
 
 /*
- * Where this backend's reads of the queue start (lowwater.c): vt >= the
- * value returned, -infinity without a mark.  Every mark is forgotten when
- * lowwater.c says so, and each queue's every PGQ_LOW_RESCAN_SECS.
+ * Where this read of the queue starts (lowwater.c): vt >= the value
+ * returned, -infinity without a mark.  Every mark is forgotten when
+ * lowwater.c says so.  With probe, the read is counted, and *probe says
+ * whether it is time to move the mark: at the first read, and every
+ * PGQ_LOW_PROBE_EVERY reads after.
  */
 TimestampTz
-pgq_queue_low(PgqQueue *queue)
+pgq_queue_low(PgqQueue *queue, bool *probe)
 {
 	PgqPlanEntry *entry;
 	TimestampTz now;
 
+	if (probe != NULL)
+		*probe = false;
 	if (!pgq_low_active() || queue->transient)
 		return DT_NOBEGIN;
 	if (!pgq_low_marks_valid())
@@ -314,6 +318,8 @@ pgq_queue_low(PgqQueue *queue)
 		entry->low_rescan_at = now + (TimestampTz) PGQ_LOW_RESCAN_SECS * USECS_PER_SEC;
 		entry->low_reads = 0;
 	}
+	if (probe != NULL)
+		*probe = (entry->low_reads++ % PGQ_LOW_PROBE_EVERY == 0);
 	return entry->low;
 }
 
@@ -321,20 +327,6 @@ void
 pgq_queue_set_low(PgqQueue *queue, TimestampTz low)
 {
 	get_entry(queue->name, queue->relid)->low = low;
-}
-
-/*
- * Count a read of the queue; true when it is time to move the mark: at the
- * first read, and every PGQ_LOW_PROBE_EVERY reads after.
- */
-bool
-pgq_queue_count_read(PgqQueue *queue)
-{
-	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
-
-	if (entry->low_reads++ % PGQ_LOW_PROBE_EVERY == 0)
-		return true;
-	return false;
 }
 
 /* free the plans a transient queue was given */

@@ -55,7 +55,8 @@ static uint64 run_message_stmt(FunctionCallInfo fcinfo, PgqQueue *queue,
 static uint64 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 						int32 vt, int32 qty, Datum *values, const char *nulls);
 static TimestampTz next_vt(PgqQueue *queue);
-static void advance_low(PgqQueue *queue);
+static TimestampTz read_low(PgqQueue *queue, bool *probe);
+static void advance_low(PgqQueue *queue, TimestampTz low);
 static TimestampTz timestamp_stmt(PgqQueue *queue, PgqStmt stmt, Datum *values,
 								  TimestampTz none);
 static long ms_until(TimestampTz now, TimestampTz until);
@@ -149,27 +150,44 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 	TimestampTz recorded = pgq_low_begin_write(queue->relid);
 	TimestampTz now = Max(GetCurrentTimestamp(), recorded);
 	TimestampTz new_vt = pgq_seconds_from_now(now, vt, "vt", dialect);
+	TimestampTz low;
+	bool		probe;
 	uint64		n;
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = Int64GetDatum((int64) qty);
 	values[2] = TimestampTzGetDatum(new_vt);
-	values[4] = TimestampTzGetDatum(pgq_queue_low(queue));
+	low = read_low(queue, &probe);
+	values[4] = TimestampTzGetDatum(low);
 	n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
 	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
-	advance_low(queue);
+	if (probe)
+		advance_low(queue, low);
 	return n;
 }
 
 /*
- * After a read or pop (every PGQ_LOW_PROBE_EVERY of them): move this
- * backend's low-water mark of the queue up to the smallest vt of a live
- * row, as far as what is being written allows (lowwater.c).  Between two
- * moves, reads walk only the entries that died since the last one.
+ * Where a read or pop of the queue starts, and whether it moves the mark
+ * after (*probe): not under REPEATABLE READ, where the probe would see the
+ * transaction's snapshot.
+ */
+static TimestampTz
+read_low(PgqQueue *queue, bool *probe)
+{
+	*probe = false;
+	return pgq_queue_low(queue, IsolationUsesXactSnapshot() ? NULL : probe);
+}
+
+/*
+ * After a read or pop (every PGQ_LOW_PROBE_EVERY of them, read_low): move
+ * this backend's low-water mark of the queue from low, where the read
+ * started, up to the smallest vt of a live row, as far as what is being
+ * written allows (lowwater.c).  Between two moves, reads walk only the
+ * entries that died since the last one.
  */
 static void
-advance_low(PgqQueue *queue)
+advance_low(PgqQueue *queue, TimestampTz low)
 {
 	Datum		values[2];
 	TimestampTz now;
@@ -177,17 +195,13 @@ advance_low(PgqQueue *queue)
 	TimestampTz bound;
 	uint64		resets;
 
-	/* under REPEATABLE READ the probe would see the transaction's snapshot */
-	if (!pgq_low_active() || queue->transient || IsolationUsesXactSnapshot() ||
-		!pgq_queue_count_read(queue))
-		return;
 	/* before the probe's snapshot */
 	resets = pgq_low_reset_count();
 	bound = pgq_low_bound(queue->relid);
 
 	/* nothing live up to now: the mark may go to now */
 	now = GetCurrentTimestamp();
-	values[0] = TimestampTzGetDatum(pgq_queue_low(queue));
+	values[0] = TimestampTzGetDatum(low);
 	values[1] = TimestampTzGetDatum(now);
 	first = timestamp_stmt(queue, PGQ_STMT_LOW_PROBE, values, now);
 
@@ -422,6 +436,7 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 	PgqQueue	queue;
 	Datum		values[3];
 	int32		qty = 1;
+	bool		probe;
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	if (PG_NARGS() > 1)
@@ -433,12 +448,15 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 	InitMaterializedSRF(fcinfo, 0);
 	if (qty > 0)
 	{
-		values[2] = TimestampTzGetDatum(pgq_queue_low(&queue));
+		TimestampTz low = read_low(&queue, &probe);
+
+		values[2] = TimestampTzGetDatum(low);
 		pgq_note_messages(queue.relid,
 						  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
 										   values, NULL),
 						  PGQ_NOTE_AT_ABORT, 0, 0);
-		advance_low(&queue);
+		if (probe)
+			advance_low(&queue, low);
 	}
 
 	return (Datum) 0;

@@ -164,6 +164,8 @@ static void subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 static void exit_callback(int code, Datum arg);
 static PgqPending *pending_entry(Oid relid);
 static void release_my_slots(bool markers_only, int min_level);
+static bool slot_is_mine(const PgqWaitSlot *slot);
+static void report_dropping(const char *name);
 static bool slot_of_queue(const PgqWaitSlot *slot, Oid relid);
 static void wake_waiters(Oid relid, uint64 messages);
 static void wake_slot(PgqWaitSlot *slot);
@@ -505,6 +507,21 @@ release_my_slots(bool markers_only, int min_level)
 	my_slots = held;
 }
 
+/* is this slot this backend's wait? */
+static bool
+slot_is_mine(const PgqWaitSlot *slot)
+{
+	return slot->kind == SLOT_WAITER && slot->proc == MyProc;
+}
+
+static void
+report_dropping(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("queue \"%s\" is being dropped", name)));
+}
+
 /* a waiter of queue relid of this database, not ending for a drop */
 static bool
 slot_of_queue(const PgqWaitSlot *slot, Oid relid)
@@ -719,9 +736,7 @@ pgq_wait_register(const char *name, Oid relid, int32 qty)
 	LWLockRelease(wait_shared->lock);
 
 	if (dropping)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" is being dropped", name)));
+		report_dropping(name);
 	return found;
 }
 
@@ -741,7 +756,7 @@ pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due)
 	bool		mine;
 
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
-	mine = (s->kind == SLOT_WAITER && s->proc == MyProc);
+	mine = slot_is_mine(s);
 	dropped = s->dropped;
 	if (mine && s->woken)
 	{
@@ -761,9 +776,7 @@ pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due)
 	if (!mine)
 		elog(ERROR, "pgq: the wait slot of queue \"%s\" was lost", name);
 	if (dropped)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" is being dropped", name)));
+		report_dropping(name);
 	return wake;
 }
 
@@ -774,8 +787,7 @@ pgq_wait_is_leader(int slotno)
 	bool		leader;
 
 	LWLockAcquire(wait_shared->lock, LW_SHARED);
-	leader = wait_shared->slots[slotno].kind == SLOT_WAITER &&
-		wait_shared->slots[slotno].proc == MyProc && wait_shared->slots[slotno].leader;
+	leader = slot_is_mine(&wait_shared->slots[slotno]) && wait_shared->slots[slotno].leader;
 	LWLockRelease(wait_shared->lock);
 	return leader;
 }
@@ -796,13 +808,13 @@ pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampTz next_vt)
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
 	if (empty_wakeup)
 		wait_shared->empty_wakeups++;
-	if (s->kind == SLOT_WAITER && s->proc == MyProc && s->leader)
+	if (slot_is_mine(s) && s->leader)
 	{
 		if (next_vt != 0 && next_vt < s->due_at)
 			s->due_at = next_vt;
 		s->due_unknown = false;
 	}
-	due = (s->kind == SLOT_WAITER && s->proc == MyProc && s->leader) ? s->due_at : DT_NOEND;
+	due = (slot_is_mine(s) && s->leader) ? s->due_at : DT_NOEND;
 	LWLockRelease(wait_shared->lock);
 	return due;
 }
@@ -820,7 +832,7 @@ pgq_wait_release(int slotno, bool found_all, bool unused_wakeup)
 	PgqWaitSlot *s = &wait_shared->slots[slotno];
 
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
-	if (s->kind == SLOT_WAITER && s->proc == MyProc)
+	if (slot_is_mine(s))
 	{
 		if (found_all && s->leader)
 			s->due_unknown = true;
