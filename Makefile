@@ -19,7 +19,9 @@ OBJS = \
 	src/partition.o \
 	src/wait.o \
 	src/notify.o \
-	src/lowwater.o
+	src/lowwater.o \
+	src/ring.o \
+	src/worker.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

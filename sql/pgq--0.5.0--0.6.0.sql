@@ -7,7 +7,8 @@
 -- 0.6.0: read_with_poll is woken by the transactions that commit messages
 -- (with pgq in shared_preload_libraries); wait_stats says how it waits;
 -- enable_notify_insert / disable_notify_insert, with the setting in
--- pgq.meta.  Queues and their messages stay as they are.
+-- pgq.meta; rotation of each queue's rows through a ring of child tables
+-- and a retention for archives (maintain, maintain_queue, set_retention).
 --
 
 -- schema pgq must hold only its owner's objects before anything here runs
@@ -19,7 +20,24 @@ LANGUAGE C VOLATILE STRICT;
 SELECT pgq.check_schema(false);
 DROP FUNCTION pgq.check_schema(boolean);
 
-ALTER TABLE pgq.meta ADD COLUMN notify_throttle_ms integer;
+ALTER TABLE pgq.meta ADD COLUMN notify_throttle_ms integer,
+    ADD COLUMN ring_slot smallint,
+    ADD COLUMN archive_slot smallint,
+    ADD COLUMN archive_rotated_at timestamptz,
+    ADD COLUMN archive_retention interval;
+
+--
+-- Every queue but the partitioned ones gets its ring of child tables.  The
+-- rows stay in q_<name> and a_<name>, where reads find them, until
+-- maintenance (pgq.maintain) moves them into the ring.
+--
+CREATE FUNCTION pgq.make_ring(queue_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_make_ring'
+LANGUAGE C VOLATILE STRICT;
+
+SELECT pgq.make_ring(m.queue_name) FROM pgq.meta m WHERE NOT m.is_partitioned;
+DROP FUNCTION pgq.make_ring(text);
 
 --
 -- Waiting and notifications: how read_with_poll waits on this server (woken
@@ -36,6 +54,48 @@ LANGUAGE C VOLATILE;
 -- server-wide counts, as pg_stat_* views show to monitors
 REVOKE EXECUTE ON FUNCTION pgq.wait_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgq.wait_stats() TO pg_monitor;
+
+--
+-- Rotation and retention: each queue table's rows live in a ring of child
+-- tables; maintenance moves writes to the next child and truncates the
+-- ones no message is left in (and archives older than the retention).
+-- It takes ACCESS EXCLUSIVE locks on queue tables, for lock_timeout_ms at
+-- most each: only the extension's owner and superusers may run it, and
+-- whom they grant it to.
+--
+CREATE FUNCTION pgq.maintain_queue(queue_name text, lock_timeout_ms integer DEFAULT 100,
+                                   OUT rotated boolean, OUT moved bigint,
+                                   OUT truncated integer, OUT archive_rotated boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgq_maintain_queue'
+LANGUAGE C VOLATILE;
+REVOKE EXECUTE ON FUNCTION pgq.maintain_queue(text, integer) FROM PUBLIC;
+
+-- every queue, each in a transaction of its own (so CALL it outside a transaction block)
+CREATE PROCEDURE pgq.maintain(lock_timeout_ms integer DEFAULT 100)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    q text;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgq.meta m
+              WHERE m.ring_slot IS NOT NULL ORDER BY m.queue_name
+    LOOP
+        BEGIN
+            PERFORM pgq.maintain_queue(q, lock_timeout_ms);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'pgq: maintenance of queue "%" failed: %', q, SQLERRM;
+        END;
+        COMMIT;
+    END LOOP;
+END
+$$;
+REVOKE EXECUTE ON PROCEDURE pgq.maintain(integer) FROM PUBLIC;
+
+CREATE FUNCTION pgq.set_retention(queue_name text, retention interval)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_set_retention'
+LANGUAGE C VOLATILE;
 
 CREATE FUNCTION pgq.enable_notify_insert(queue_name text, throttle_interval_ms integer DEFAULT 250)
 RETURNS void

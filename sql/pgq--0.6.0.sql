@@ -37,7 +37,11 @@ CREATE TABLE pgq.meta (
     created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     owner          regrole,
     is_partitioned boolean     NOT NULL DEFAULT false,
-    notify_throttle_ms integer  -- NULL: no notifications (enable_notify_insert)
+    notify_throttle_ms integer,  -- NULL: no notifications (enable_notify_insert)
+    ring_slot      smallint,     -- q_<name>$<slot> is written to; NULL: no ring (partitioned)
+    archive_slot   smallint,     -- a_<name>$<slot> is archived to; NULL: no ring
+    archive_rotated_at timestamptz,  -- when archive_slot last changed
+    archive_retention  interval      -- NULL: archived rows are kept for ever (set_retention)
 );
 COMMENT ON TABLE pgq.meta IS 'one row per pgq queue';
 
@@ -305,6 +309,48 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION pgq.disable_notify_insert(queue_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'pgq_disable_notify_insert'
+LANGUAGE C VOLATILE;
+
+--
+-- Rotation and retention: each queue table's rows live in a ring of child
+-- tables; maintenance moves writes to the next child and truncates the
+-- ones no message is left in (and archives older than the retention).
+-- It takes ACCESS EXCLUSIVE locks on queue tables, for lock_timeout_ms at
+-- most each: only the extension's owner and superusers may run it, and
+-- whom they grant it to.
+--
+CREATE FUNCTION pgq.maintain_queue(queue_name text, lock_timeout_ms integer DEFAULT 100,
+                                   OUT rotated boolean, OUT moved bigint,
+                                   OUT truncated integer, OUT archive_rotated boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgq_maintain_queue'
+LANGUAGE C VOLATILE;
+REVOKE EXECUTE ON FUNCTION pgq.maintain_queue(text, integer) FROM PUBLIC;
+
+-- every queue, each in a transaction of its own (so CALL it outside a transaction block)
+CREATE PROCEDURE pgq.maintain(lock_timeout_ms integer DEFAULT 100)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    q text;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgq.meta m
+              WHERE m.ring_slot IS NOT NULL ORDER BY m.queue_name
+    LOOP
+        BEGIN
+            PERFORM pgq.maintain_queue(q, lock_timeout_ms);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'pgq: maintenance of queue "%" failed: %', q, SQLERRM;
+        END;
+        COMMIT;
+    END LOOP;
+END
+$$;
+REVOKE EXECUTE ON PROCEDURE pgq.maintain(integer) FROM PUBLIC;
+
+CREATE FUNCTION pgq.set_retention(queue_name text, retention interval)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_set_retention'
 LANGUAGE C VOLATILE;
 
 --

@@ -425,6 +425,8 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 		pgq_partition_table(name, 'q', part, 0);
 		pgq_partition_table(name, 'a', part, 0);
 	}
+	else
+		pgq_create_ring(name, unlogged);
 
 	/*
 	 * The identity sequence of an unlogged table is unlogged too, and a crash
@@ -514,8 +516,10 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 	values[1] = BoolGetDatum(unlogged);
 	values[2] = ObjectIdGetDatum(exec.save_userid);
 	values[3] = BoolGetDatum(part != NULL);
-	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner, is_partitioned)"
-							  " VALUES ($1, $2, $3, $4)",
+	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner, is_partitioned,"
+							  " ring_slot, archive_slot)"
+							  " VALUES ($1, $2, $3, $4, CASE WHEN NOT $4 THEN 0 END,"
+							  " CASE WHEN NOT $4 THEN 0 END)",
 							  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
 	pgq_end(&exec);
@@ -688,6 +692,17 @@ drop_queue(FunctionCallInfo fcinfo)
 	/* waiters on the queue end now rather than at their deadline (wait.c) */
 	if (OidIsValid(qtab))
 		pgq_wait_dropping(qtab);
+	/*
+	 * The ring's children (ring.c) first, so that only what others built is
+	 * told of; the parents locked before them, in the order every statement
+	 * on the queue locks them, or a send or read that holds q_<name> and
+	 * waits for a child would deadlock with the drop.
+	 */
+	if (OidIsValid(qtab))
+		LockRelationOid(qtab, AccessExclusiveLock);
+	if (OidIsValid(atab))
+		LockRelationOid(atab, AccessExclusiveLock);
+	pgq_drop_ring(name);
 	if (OidIsValid(qtab))
 		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
 					SPI_OK_UTILITY, "dropping the tables", name);

@@ -125,20 +125,22 @@ pgq_notify_committed(Oid relid)
  * tables' owner.
  */
 bool
-pgq_read_notify_setting(PgqQueue *queue, int32 *throttle_ms)
+pgq_read_queue_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *archive_slot)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull = true;
-	Datum		d = (Datum) 0;
+	bool		isnull[3] = {true, true, true};
+	Datum		d[3] = {0, 0, 0};
 	int			rc;
+	int			i;
 	SPIPlanPtr	plan;
 
 	/*
-	 * As committed now, not as the caller's snapshot shows it: the value is
-	 * kept until the next change of the setting invalidates it.
+	 * As committed now, not as the caller's snapshot shows it: the values
+	 * are kept until the next change of the queue's settings invalidates
+	 * them.
 	 */
-	plan = SPI_prepare("SELECT notify_throttle_ms FROM pgq.meta"
+	plan = SPI_prepare("SELECT notify_throttle_ms, ring_slot, archive_slot FROM pgq.meta"
 					   " WHERE queue_name OPERATOR(pg_catalog.=) $1", 1, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -147,13 +149,17 @@ pgq_read_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 							  true, false, 1);
 	SPI_freeplan(plan);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading the notifications of queue \"%s\" failed: %s",
+		elog(ERROR, "pgq: reading the settings of queue \"%s\" failed: %s",
 			 queue->name, SPI_result_code_string(rc));
-	if (SPI_processed == 1)
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
+	for (i = 0; i < 3 && SPI_processed == 1; i++)
+		d[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
+	*ring_slot = isnull[1] ? -1 : DatumGetInt16(d[1]);
+	*archive_slot = isnull[2] ? -1 : DatumGetInt16(d[2]);
+	if (*ring_slot >= PGQ_RING_SIZE || *archive_slot >= PGQ_RING_SIZE)
+		elog(ERROR, "pgq: queue \"%s\" has a bad ring slot", queue->name);
+	if (isnull[0])
 		return false;
-	*throttle_ms = DatumGetInt32(d);
+	*throttle_ms = DatumGetInt32(d[0]);
 	return true;
 }
 

@@ -31,6 +31,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -492,9 +493,16 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 	pgq_run_sql(psprintf("INSERT INTO pgq.%s (msg_id, read_ct, enqueued_at, archived_at, vt,"
 						 " message, headers, last_read_at)"
 						 " SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers,"
-						 " last_read_at FROM ONLY pgq.%s",
+						 " last_read_at FROM pgq.%s",
 						 atab, quote_identifier(old_name)),
 				SPI_OK_INSERT, "moving the archived messages", name);
+	/* with its children (ring.c), which pg_partman's partitions replace */
+	values[0] = CStringGetTextDatum(name);
+	if (SPI_execute_with_args("UPDATE pgq.meta SET archive_slot = NULL, archive_retention = NULL"
+							  " WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "pgq: registering the archive of queue \"%s\" failed", name);
+	CacheInvalidateRelcacheByRelid(pgq_queue_table("q_", name));
 
 	/* as drop_queue: what others built on the old table goes with it */
 	pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(old_name)),

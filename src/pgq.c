@@ -3,10 +3,12 @@
  * pgq.c
  *		Module entry point: the settings pgq defines.
  *
- * Shared memory, when pgq is in shared_preload_libraries, holds only the
- * table of waiting readers (wait.c).  Backend-local state: the plan cache
- * (plancache.c), the tables' owner (execute.c), what the transaction did
- * to queues (wait.c), notification times (notify.c) and the settings.
+ * Shared memory, when pgq is in shared_preload_libraries, holds the table
+ * of waiting readers (wait.c) and the writers' low-water entries
+ * (lowwater.c); the maintenance workers (worker.c) are registered then
+ * too.  Backend-local state: the plan cache (plancache.c), the tables'
+ * owner (execute.c), what the transaction did to queues (wait.c),
+ * notification times (notify.c) and the settings.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,6 +39,15 @@ _PG_init(void)
 							100000, -1, INT_MAX - 1,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgq.rotation_size",
+							"Size of a queue's current table at which maintenance moves writes to the next one.",
+							"pgq.maintain() rotates a queue once the child table it writes to, with "
+							"its indexes, has reached this size and the next child is empty.",
+							&pgq_rotation_size_kb,
+							65536, 8, INT_MAX / 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	pgq_wait_init();
+	pgq_worker_init();
 	MarkGUCPrefixReserved("pgq");
 }

@@ -69,7 +69,11 @@ typedef enum PgqStmt
 typedef struct PgqStmtDef
 {
 	const char *what;			/* the operation, for messages */
-	const char *sql;			/* {q}: q_<name>, {a}: a_<name>, {seq}: the sequence */
+	/*
+	 * {q}: q_<name>, {a}: a_<name>, {seq}: the sequence; {qw}, {aw}: the
+	 * child of each that rows are written to (ring.c)
+	 */
+	const char *sql;
 	int			nargs;
 	Oid			argtypes[PGQ_STMT_MAX_ARGS];
 	int			ncols;			/* the row it returns */
@@ -89,6 +93,8 @@ typedef struct PgqQueue
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	Oid			relid;
 	bool		transient;
+	int			ring_slot;		/* the children written to, -1: the tables */
+	int			archive_slot;	/* (set by pgq_get_plan for {qw} and {aw}) */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqQueue;
 
@@ -170,6 +176,17 @@ extern void pgq_partition_table(const char *name, char prefix, const PgqPartitio
 								int premake);
 extern void pgq_forget_partitions(const char *name);
 
+/* ring.c */
+#define PGQ_RING_SIZE		3		/* children of each queue table */
+#define PGQ_RING_MOVE_LIMIT	10000	/* rows moved out of a child to truncate it */
+extern int	pgq_rotation_size_kb;
+extern char *pgq_ring_child(char prefix, const char *name, int slot);
+extern void pgq_create_ring(const char *name, bool unlogged);
+extern void pgq_drop_ring(const char *name);
+
+/* worker.c */
+extern void pgq_worker_init(void);
+
 /* schema.c */
 extern void pgq_check_schema(bool old_queues);
 
@@ -204,13 +221,15 @@ typedef enum PgqWake
 {
 	PGQ_WAKE_NONE,				/* not at all: sleep again */
 	PGQ_WAKE_WOKEN,				/* a transaction woke it */
-	PGQ_WAKE_DUE				/* the leader's due time came */
+	PGQ_WAKE_DUE,				/* the leader's due time came */
+	PGQ_WAKE_YIELD				/* maintenance waits for the queue: read and return */
 } PgqWake;
 extern PgqWake pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due);
 extern bool pgq_wait_is_leader(int slotno);
 extern TimestampTz pgq_wait_after_read(int slotno, bool empty_wakeup, TimestampTz next_vt);
 extern void pgq_wait_release(int slotno, bool found_all, bool unused_wakeup);
 extern void pgq_wait_dropping(Oid relid);
+extern int	pgq_wait_yield(Oid relid);
 extern void pgq_wait_dropped(void);
 
 /* lowwater.c */
@@ -230,7 +249,8 @@ extern TimestampTz pgq_low_bound(Oid relid);
 /* notify.c */
 extern void pgq_notify_after_send(PgqQueue *queue);
 extern void pgq_notify_committed(Oid relid);
-extern bool pgq_read_notify_setting(PgqQueue *queue, int32 *throttle_ms);
+extern bool pgq_read_queue_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot,
+									int *archive_slot);
 
 /* execute.c */
 extern Oid	pgq_schema_owner(void);

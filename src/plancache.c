@@ -55,8 +55,10 @@ typedef struct PgqPlanEntry
 	bool		tables_checked; /* pgq_check_queue_tables passed since then */
 	Oid			priv_role;		/* the role priv_granted is known for */
 	AclMode		priv_granted;	/* privileges priv_role was found to have */
-	bool		notify_known;	/* notify_ms read since the last invalidation */
+	bool		settings_known; /* the three below read since the last invalidation */
 	int32		notify_ms;		/* throttle of notifications, -1: none (notify.c) */
+	int			ring_slot;		/* the children written to, -1: none (ring.c) */
+	int			archive_slot;
 	TimestampTz low;			/* reads start at vt >= low (lowwater.c) */
 	TimestampTz low_rescan_at;	/* from the head again at this time */
 	uint32		low_reads;		/* reads since the mark was last moved */
@@ -71,6 +73,7 @@ static void forget_relation(Datum arg, Oid relid);
 static void forget_privileges(Datum arg, int cacheid, uint32 hashvalue);
 static void release_plans(PgqPlanEntry *entry);
 static SPIPlanPtr prepare_stmt(const PgqQueue *queue, PgqStmt stmt);
+static void load_settings(PgqPlanEntry *entry, PgqQueue *queue);
 
 static void
 init_plan_cache(void)
@@ -110,7 +113,7 @@ forget_relation(Datum arg pg_attribute_unused(), Oid relid)
 		{
 			entry->relid_current = false;
 			entry->priv_role = InvalidOid;
-			entry->notify_known = false;
+			entry->settings_known = false;
 		}
 		/* any relation: it may be the queue's archive, or one of its indexes */
 		entry->tables_checked = false;
@@ -157,7 +160,9 @@ get_entry(const char *name, Oid relid)
 	entry->tables_checked = false;
 	entry->priv_role = InvalidOid;
 	entry->priv_granted = 0;
-	entry->notify_known = false;
+	entry->settings_known = false;
+	entry->ring_slot = -1;
+	entry->archive_slot = -1;
 	entry->low = DT_NOBEGIN;
 	entry->low_rescan_at = 0;
 	entry->low_reads = 0;
@@ -237,6 +242,10 @@ pgq_get_plan(PgqQueue *queue, PgqStmt stmt)
 		pgq_check_queue_tables(queue->name, queue->relid);
 		entry->tables_checked = true;
 	}
+	if (strstr(pgq_stmts[stmt].sql, "w}") != NULL)
+		load_settings(entry, queue);
+	queue->ring_slot = entry->ring_slot;
+	queue->archive_slot = entry->archive_slot;
 	if (entry->plans[stmt] != NULL)
 		return entry->plans[stmt];
 
@@ -264,15 +273,42 @@ pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 {
 	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
 
-	if (!entry->notify_known)
-	{
-		int32		ms;
-
-		entry->notify_ms = pgq_read_notify_setting(queue, &ms) ? ms : -1;
-		entry->notify_known = true;
-	}
+	load_settings(entry, queue);
 	*throttle_ms = entry->notify_ms;
 	return entry->notify_ms >= 0;
+}
+
+/*
+ * Read the queue's settings from pgq.meta unless they are known.  The
+ * plans that write to a child of the ring (statements with {qw} or {aw})
+ * are thrown away when the child changed: maintain_queue rotated it.
+ */
+static void
+load_settings(PgqPlanEntry *entry, PgqQueue *queue)
+{
+	int32		ms;
+	int			ring_slot;
+	int			archive_slot;
+	int			i;
+
+	if (entry->settings_known)
+		return;
+	entry->notify_ms = pgq_read_queue_settings(queue, &ms, &ring_slot, &archive_slot) ? ms : -1;
+	for (i = 0; i < PGQ_NUM_STMTS; i++)
+	{
+		const char *sql = pgq_stmts[i].sql;
+
+		if (entry->plans[i] != NULL &&
+			((ring_slot != entry->ring_slot && strstr(sql, "{qw}") != NULL) ||
+			 (archive_slot != entry->archive_slot && strstr(sql, "{aw}") != NULL)))
+		{
+			SPI_freeplan(entry->plans[i]);
+			entry->plans[i] = NULL;
+		}
+	}
+	entry->ring_slot = ring_slot;
+	entry->archive_slot = archive_slot;
+	entry->settings_known = true;
 }
 
 /*

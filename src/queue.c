@@ -307,7 +307,8 @@ pgq_meta_owner(const char *name, bool latest)
  * (0.6.0): after the library is installed and before ALTER EXTENSION pgq
  * UPDATE, the queue tables may still belong to the roles that made them
  * (before 0.4.0), the result types have another column order (before
- * 0.5.0), and pgq.meta lacks the notification setting (before 0.6.0).  pgq's own update scripts, which run the library on the objects
+ * 0.5.0), and pgq.meta lacks the notification setting and the rotation ring (before
+ * 0.6.0).  pgq's own update scripts, which run the library on the objects
  * of the version they update, are let through.  Returns the OID of
  * pgq.meta.  (pgq_tables_owner calls this; its result is kept until
  * pgq.meta or schema pgq changes.)
@@ -319,7 +320,7 @@ pgq_check_extension_updated(void)
 
 	if (creating_extension && CurrentExtensionObject == get_extension_oid("pgq", true))
 		return meta;
-	if (!OidIsValid(meta) || get_attnum(meta, "notify_throttle_ms") == InvalidAttrNumber)
+	if (!OidIsValid(meta) || get_attnum(meta, "ring_slot") == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension pgq must be updated before it is used"),

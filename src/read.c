@@ -305,7 +305,7 @@ wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32
 				}
 			}
 			now = GetCurrentTimestamp();
-			if (now >= deadline)
+			if (now >= deadline || wake == PGQ_WAKE_YIELD)
 			{
 				/* a last read: nothing committed before the deadline is missed */
 				found_all = (read_once(fcinfo, queue, dialect, vt, qty, values, nulls) >=
@@ -314,7 +314,7 @@ wait_in_slot(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32
 			}
 			sleep_on_latch(ms_until(now, Min(deadline, due)));
 			wake = pgq_wait_check(slot, queue->name, GetCurrentTimestamp(), &due);
-			read = (wake != PGQ_WAKE_NONE);
+			read = (wake == PGQ_WAKE_WOKEN || wake == PGQ_WAKE_DUE);
 		}
 	}
 	PG_CATCH();

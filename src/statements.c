@@ -98,7 +98,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_SEND] = {
 		"send",
 		/* $1 vt, $2 message, $3 headers */
-		"INSERT INTO pgq.{q} (vt, message, headers)"
+		"INSERT INTO pgq.{qw} (vt, message, headers)"
 		" VALUES ($1, $2, $3) RETURNING msg_id",
 		3, {TIMESTAMPTZOID, JSONBOID, JSONBOID},
 		1, {INT8OID},
@@ -107,7 +107,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_SEND_BATCH] = {
 		"send_batch",
 		/* $1 vt, $2 messages, $3 headers (NULL: none) */
-		"INSERT INTO pgq.{q} (vt, message, headers)"
+		"INSERT INTO pgq.{qw} (vt, message, headers)"
 		" SELECT $1, b.message, b.headers"
 		" FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
 		"  AS b(message, headers)"
@@ -161,7 +161,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"WITH m AS (DELETE FROM pgq.{q}"
 		"  WHERE msg_id OPERATOR(pg_catalog.=) $1"
 		"  RETURNING *)"
-		" INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
+		" INSERT INTO pgq.{aw} (msg_id, read_ct, enqueued_at,"
 		"  vt, message, headers, last_read_at)"
 		" SELECT " MSG_COLUMNS " FROM m",
 		1, {INT8OID},
@@ -174,7 +174,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"WITH m AS (DELETE FROM pgq.{q}"
 		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
 		"  RETURNING *),"
-		" i AS (INSERT INTO pgq.{a} (msg_id, read_ct, enqueued_at,"
+		" i AS (INSERT INTO pgq.{aw} (msg_id, read_ct, enqueued_at,"
 		"  vt, message, headers, last_read_at)"
 		"  SELECT " MSG_COLUMNS " FROM m RETURNING msg_id)"
 		" SELECT msg_id FROM i ORDER BY msg_id",
@@ -224,21 +224,25 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		 * oldest message by msg_id (two probes of the primary key), the
 		 * statistics system's count of live rows, the planner's estimate
 		 * (reltuples per page times the pages there are now), and the number
-		 * of pages there are now.
+		 * of pages there are now, each summed over the table and its
+		 * children (ring.c).
 		 */
-		"SELECT (SELECT enqueued_at FROM pgq.{q}"
+		"WITH r AS (SELECT c.oid, c.relpages, c.reltuples,"
+		"   pg_catalog.pg_relation_size(c.oid)"
+		"    OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8 AS pages"
+		"  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1"
+		"   OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i"
+		"    WHERE i.inhparent OPERATOR(pg_catalog.=) $1)))"
+		" SELECT (SELECT enqueued_at FROM pgq.{q}"
 		"   ORDER BY msg_id DESC LIMIT 1),"
 		" (SELECT enqueued_at FROM pgq.{q} ORDER BY msg_id LIMIT 1),"
-		" pg_catalog.pg_stat_get_live_tuples($1),"
-		" (SELECT CASE WHEN c.relpages OPERATOR(pg_catalog.>) 0"
-		"   AND c.reltuples OPERATOR(pg_catalog.>=) 0"
-		"  THEN (c.reltuples OPERATOR(pg_catalog./) c.relpages"
-		"   OPERATOR(pg_catalog.*) (pg_catalog.pg_relation_size(c.oid)"
-		"   OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8))"
-		"   ::pg_catalog.int8 END"
-		"  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1),"
-		" pg_catalog.pg_relation_size($1::pg_catalog.regclass)"
-		"  OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8",
+		" (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(r.oid))::pg_catalog.int8 FROM r),"
+		" (SELECT CASE WHEN pg_catalog.bool_and(r.pages OPERATOR(pg_catalog.=) 0"
+		"   OR (r.relpages OPERATOR(pg_catalog.>) 0 AND r.reltuples OPERATOR(pg_catalog.>=) 0))"
+		"  THEN pg_catalog.sum(CASE WHEN r.relpages OPERATOR(pg_catalog.>) 0"
+		"   THEN r.reltuples OPERATOR(pg_catalog./) r.relpages OPERATOR(pg_catalog.*) r.pages"
+		"   ELSE 0 END)::pg_catalog.int8 END FROM r),"
+		" (SELECT pg_catalog.sum(r.pages)::pg_catalog.int8 FROM r)",
 		1, {OIDOID},
 		5, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID},
 		SPI_OK_SELECT
@@ -330,20 +334,24 @@ append_replaced(StringInfo buf, const char *text, int ntokens,
 char *
 pgq_stmt_sql(const PgqQueue *queue, PgqStmt stmt)
 {
-	static const char *const tokens[] = {"{q}", "{a}", "{seq}"};
-	const char *values[3];
+	static const char *const tokens[] = {"{qw}", "{aw}", "{q}", "{a}", "{seq}"};
+	const char *values[5];
 	const char *sql = pgq_stmts[stmt].sql;
 	StringInfoData buf;
 
 	Assert(stmt >= 0 && stmt < PGQ_NUM_STMTS);
-	values[0] = quote_identifier(psprintf("q_%s", queue->name));
-	values[1] = quote_identifier(psprintf("a_%s", queue->name));
-	values[2] = NULL;
+	values[0] = quote_identifier(queue->ring_slot < 0 ? psprintf("q_%s", queue->name) :
+								 pgq_ring_child('q', queue->name, queue->ring_slot));
+	values[1] = quote_identifier(queue->archive_slot < 0 ? psprintf("a_%s", queue->name) :
+								 pgq_ring_child('a', queue->name, queue->archive_slot));
+	values[2] = quote_identifier(psprintf("q_%s", queue->name));
+	values[3] = quote_identifier(psprintf("a_%s", queue->name));
+	values[4] = NULL;
 	if (strstr(sql, "{seq}") != NULL)
 	{
 		Oid			seqid = pgq_msg_id_sequence(queue->relid);
 
-		values[2] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+		values[4] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
 											   get_rel_name(seqid));
 	}
 

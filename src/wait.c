@@ -109,6 +109,7 @@ typedef struct PgqWaitSlot
 	int32		qty;			/* messages it reads at once */
 	bool		woken;			/* a wake-up it has not used yet */
 	bool		dropped;		/* its queue is being dropped */
+	bool		yield;			/* maintenance wants its queue's tables: return */
 	bool		leader;			/* it keeps the queue's due time */
 	bool		due_unknown;	/* leader: due time not found since a read */
 	int			level;			/* marker: the subtransaction level of its drop_queue */
@@ -758,7 +759,12 @@ pgq_wait_check(int slotno, const char *name, TimestampTz now, TimestampTz *due)
 	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
 	mine = slot_is_mine(s);
 	dropped = s->dropped;
-	if (mine && s->woken)
+	if (mine && s->yield)
+	{
+		s->yield = false;
+		wake = PGQ_WAKE_YIELD;
+	}
+	else if (mine && s->woken)
 	{
 		s->woken = false;
 		wake = PGQ_WAKE_WOKEN;
@@ -883,6 +889,36 @@ pgq_wait_dropping(Oid relid)
 		marker->level = GetCurrentTransactionNestLevel();
 	}
 	LWLockRelease(wait_shared->lock);
+}
+
+/*
+ * Maintenance (ring.c) is about to lock a child of queue relid: its waiters
+ * read a last time and return, ending (in autocommit) the transactions
+ * that hold the queue's tables, rather than keep the lock from it until
+ * their deadlines.  Returns how many were told.
+ */
+int
+pgq_wait_yield(Oid relid)
+{
+	int			i;
+	int			n = 0;
+
+	if (wait_shared == NULL)
+		return 0;
+	LWLockAcquire(wait_shared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < Min(wait_shared->used + 1, wait_shared->nslots); i++)
+	{
+		PgqWaitSlot *s = &wait_shared->slots[i];
+
+		if (slot_of_queue(s, relid) && s->kind == SLOT_WAITER)
+		{
+			s->yield = true;
+			SetLatch(&s->proc->procLatch);
+			n++;
+		}
+	}
+	LWLockRelease(wait_shared->lock);
+	return n;
 }
 
 /* drop_queue holds the queue's lock: its marker can go */

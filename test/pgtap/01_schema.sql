@@ -32,7 +32,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(225);
+SELECT plan(226);
 
 -- ---------------------------------------------------------------------
 -- schema and catalog table (12)
@@ -63,7 +63,11 @@ SELECT results_eq(
              ('created_at',  'timestamp with time zone', true),
              ('owner',       'regrole',                  false),
              ('is_partitioned', 'boolean',               true),
-             ('notify_throttle_ms', 'integer',           false)$$,
+             ('notify_throttle_ms', 'integer',           false),
+             ('ring_slot',   'smallint',                 false),
+             ('archive_slot', 'smallint',                false),
+             ('archive_rotated_at', 'timestamp with time zone', false),
+             ('archive_retention', 'interval',           false)$$,
     'pgq.meta columns, types and NOT NULL, in order'
 );
 
@@ -257,6 +261,8 @@ SELECT results_eq(
         ('grant_consumer', 'text,text',                                     ARRAY['queue_name','role_name']),
         ('grant_producer', 'text,text',                                     ARRAY['queue_name','role_name']),
         ('list_queues',  '',                                                NULL::text[]),
+        ('maintain',     'integer',                                         ARRAY['lock_timeout_ms']),
+        ('maintain_queue', 'text,integer',                                  ARRAY['queue_name','lock_timeout_ms','rotated','moved','truncated','archive_rotated']),
         ('metrics',      'text',                                            ARRAY['queue_name']),
         ('metrics_all',  '',                                                NULL::text[]),
         ('pop',          'text,integer',                                    ARRAY['queue_name','qty']),
@@ -277,6 +283,7 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],integer',                    ARRAY['queue_name','msgs','headers','delay']),
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone',   ARRAY['queue_name','msgs','headers','delay']),
         ('send_batch',   'text,jsonb[],timestamp with time zone',           ARRAY['queue_name','msgs','delay']),
+        ('set_retention', 'text,interval',                                  ARRAY['queue_name','retention']),
         ('set_vt',       'text,bigint,integer',                             ARRAY['queue_name','msg_id','vt']),
         ('validate_queue_name', 'text',                                     ARRAY['queue_name']),
         ('wait_stats',   '',                                                ARRAY['mode','max_waiters','waiting','waits','wakeups','due_wakeups','empty_wakeups','polls'])$$,
@@ -332,8 +339,9 @@ SELECT results_eq(
        WHERE n.nspname = 'pgq' AND p.pronargdefaults > 0
        ORDER BY p.proname COLLATE "C"$$,
     $$VALUES ('convert_archive_partitioned', 3), ('create_partitioned', 2), ('create_queue', 1),
-             ('enable_notify_insert', 1), ('pop', 1), ('read', 1), ('read_with_poll', 3)$$,
-    'only convert_archive_partitioned, create_partitioned, create_queue, enable_notify_insert, pop, read and read_with_poll have parameter defaults'
+             ('enable_notify_insert', 1), ('maintain', 1), ('maintain_queue', 1), ('pop', 1), ('read', 1),
+             ('read_with_poll', 3)$$,
+    'only convert_archive_partitioned, create_partitioned, create_queue, enable_notify_insert, maintain, maintain_queue, pop, read and read_with_poll have parameter defaults'
 );
 
 SELECT results_eq(
@@ -351,7 +359,7 @@ SELECT results_eq(
              p.prosrc COLLATE "default", p.probin COLLATE "default"
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE n.nspname = 'pgq'
+       WHERE n.nspname = 'pgq' AND p.prokind <> 'p'
        ORDER BY p.proname, array_to_string(p.proargtypes::regtype[], ',') COLLATE "C"$$,
     $$VALUES
         ('archive',      'text,bigint',                                   'pgq_archive',          '$libdir/pgq'),
@@ -375,6 +383,7 @@ SELECT results_eq(
         ('grant_consumer', 'text,text',                                   'pgq_grant_consumer',   '$libdir/pgq'),
         ('grant_producer', 'text,text',                                   'pgq_grant_producer',   '$libdir/pgq'),
         ('list_queues',  '',                                              'pgq_list_queues',      '$libdir/pgq'),
+        ('maintain_queue', 'text,integer',                                'pgq_maintain_queue',   '$libdir/pgq'),
         ('metrics',      'text',                                          'pgq_metrics',          '$libdir/pgq'),
         ('metrics_all',  '',                                              'pgq_metrics_all',      '$libdir/pgq'),
         ('pop',          'text,integer',                                  'pgq_pop',              '$libdir/pgq'),
@@ -395,10 +404,22 @@ SELECT results_eq(
         ('send_batch',   'text,jsonb[],jsonb[],integer',                  'pgq_send_batch_delay', '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],jsonb[],timestamp with time zone', 'pgq_send_batch_at',    '$libdir/pgq'),
         ('send_batch',   'text,jsonb[],timestamp with time zone',         'pgq_send_batch_at',    '$libdir/pgq'),
+        ('set_retention', 'text,interval',                                'pgq_set_retention',    '$libdir/pgq'),
         ('set_vt',       'text,bigint,integer',                           'pgq_set_vt',           '$libdir/pgq'),
         ('validate_queue_name', 'text',                                   'pgq_validate_queue_name', '$libdir/pgq'),
         ('wait_stats',   '',                                              'pgq_wait_stats',       '$libdir/pgq')$$,
-    'every overload is bound to its pgq_<verb> symbol in $libdir/pgq (queue_clock: the built-in clock_timestamp)'
+    'every function is bound to its pgq_<verb> symbol in $libdir/pgq (queue_clock: the built-in clock_timestamp)'
+);
+
+SELECT results_eq(
+    $$SELECT p.proname::text COLLATE "default", l.lanname::text COLLATE "default",
+             has_function_privilege('public', p.oid, 'EXECUTE')
+        FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        JOIN pg_language l ON l.oid = p.prolang
+       WHERE n.nspname = 'pgq' AND p.prokind = 'p'$$,
+    $$VALUES ('maintain', 'plpgsql', false)$$,
+    'the one procedure is pgq.maintain, in PL/pgSQL (it commits after each queue), not executable by PUBLIC'
 );
 
 SELECT * FROM finish();

@@ -100,15 +100,20 @@ SELECT n, name, translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopq
 SELECT o.n, o.queue, m.queue_name IS NOT NULL AS listed
   FROM odd_queues o LEFT JOIN pgq.list_queues() m ON m.queue_name = o.queue
  ORDER BY o.n;
--- the relations in schema pgq are exactly the seven of each queue, under
--- their exact names: none missing, none more
+-- the relations in schema pgq are exactly the 25 of each queue (seven, and three of each of
+-- the ring's six: q_<name>$<slot>, a_<name>$<slot>, their keys and indexes), under their exact
+-- names: none missing, none more
 SELECT count(*) AS missing FROM odd_queues o
  CROSS JOIN unnest(ARRAY['q_' || o.queue, 'a_' || o.queue, 'q_' || o.queue || '_pkey',
                          'a_' || o.queue || '_pkey', 'q_' || o.queue || '_vt_idx',
-                         'a_' || o.queue || '_archived_idx', 'q_' || o.queue || '_msg_id_seq']) r(relname)
+                         'a_' || o.queue || '_archived_idx', 'q_' || o.queue || '_msg_id_seq']
+                   || ARRAY(SELECT t || '_' || o.queue || '$' || slot || suffix
+                              FROM generate_series(0, 2) slot,
+                                   (VALUES ('q', ''), ('q', '_pk'), ('q', '_vt'),
+                                           ('a', ''), ('a', '_pk'), ('a', '_at')) v(t, suffix))) r(relname)
  WHERE NOT EXISTS (SELECT 1 FROM pg_class c
                     WHERE c.relnamespace = 'pgq'::regnamespace AND c.relname = r.relname);
-SELECT count(*) - :pgq_relations_before - 7 * (SELECT count(DISTINCT queue) FROM odd_queues) AS unexpected_pgq_relations
+SELECT count(*) - :pgq_relations_before - 25 * (SELECT count(DISTINCT queue) FROM odd_queues) AS unexpected_pgq_relations
   FROM pg_class WHERE relnamespace = 'pgq'::regnamespace;
 -- for instance
 SELECT relname, relkind FROM pg_class

@@ -7,7 +7,7 @@
 
 SELECT pgq.create_queue('ml');
 -- no autovacuum changing the statistics under the test
-ALTER TABLE pgq.q_ml SET (autovacuum_enabled = off);
+ALTER TABLE pgq."q_ml$0" SET (autovacuum_enabled = off);
 SELECT count(*) FROM pgq.send_batch('ml',
     (SELECT array_agg(jsonb_build_object('n', g)) FROM generate_series(1, 50) g));
 -- 1..5 in flight
@@ -15,8 +15,8 @@ SELECT count(*) FROM pgq.read('ml', 3600, 5);
 -- the statistics: this backend's counts sent now, then vacuum's exact count
 SELECT pg_stat_force_next_flush();
 SELECT 1 AS flushed;
-VACUUM ANALYZE pgq.q_ml;
-SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'pgq.q_ml'::regclass;
+VACUUM ANALYZE pgq."q_ml$0";
+SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'pgq."q_ml$0"'::regclass;
 
 SHOW pgq.metrics_exact_limit;
 

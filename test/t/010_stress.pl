@@ -3,11 +3,12 @@
 # Runs the libpq harness test/stress/pgq_stress.c (compiled here) against a fresh node and
 # checks, in SQL, the record it leaves (see the harness's header for the tables):
 #   (a) send / read qty 1 / delete(msg_id), with faults: reads rolled back, reads never deleted,
-#       sends rolled back; (a2) the same while another session holds a snapshot
+#       sends rolled back; (a2) the same while another session holds a snapshot, and the queue
+#       is rotated (src/ring.c) as fast as maintenance goes
 # The node runs with pgq in shared_preload_libraries: reads start at low-water marks.
 #   (b) send_batch / read qty 50 / delete(msg_ids[]), with faults
 #   (c) send_batch / read qty 50 / archive(msg_ids[]), with faults: the archive holds exactly
-#       the sent ids
+#       the sent ids; the queue is rotated meanwhile too
 #   (d) create_queue / drop_queue / purge_queue / metrics churning while producers and
 #       consumers work, on the same queue name (only clean 42P01 errors allowed) and beside a
 #       queue that must still account for every message; no crash, no half-made queue
@@ -107,6 +108,46 @@ sub new_db
 	my ($db) = @_;
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, 'CREATE EXTENSION pgq');
+}
+
+# Start rotation of queue $queue in database $db every 20 ms, as hard as it goes: with
+# pgq.rotation_size at its least, each run moves what is left in the children no longer written
+# to, truncates them, and rotates.  Each run's result goes to table maintain_log.
+sub start_maintainer
+{
+	my ($db, $queue) = @_;
+	$node->safe_psql($db,
+		'CREATE TABLE maintain_log (rotated boolean, moved bigint, truncated integer)');
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr($db),
+			'-c', "SET application_name = 'pgq_maintainer'",
+			'-c', 'SET pgq.rotation_size = 8',
+			'-c', qq{DO \$\$ BEGIN
+				WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'stop_maintainer') LOOP
+					INSERT INTO maintain_log SELECT rotated, moved, truncated
+					  FROM pgq.maintain_queue('$queue', 100) WHERE rotated IS NOT NULL;
+					COMMIT;
+					PERFORM pg_sleep(0.02);
+				END LOOP;
+			END \$\$}
+		],
+		'>', \$out, '2>', \$err);
+	return { h => $h, err => \$err, db => $db };
+}
+
+# Stop it; returns "runs rotations moved truncated" and what it printed on stderr
+sub stop_maintainer
+{
+	my ($m) = @_;
+	my $stopper = $node->background_psql('postgres');
+	$stopper->query_safe("SET application_name = 'stop_maintainer'");
+	$m->{h}->finish;
+	$stopper->quit;
+	return (q1($m->{db}, q{SELECT count(*) || ' ' || count(*) FILTER (WHERE rotated) || ' '
+		|| coalesce(sum(moved), 0) || ' ' || coalesce(sum(truncated), 0) FROM maintain_log}),
+		${ $m->{err} });
 }
 
 sub q1
@@ -295,16 +336,24 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 }
 
 # (a2) as (a), while another session holds a REPEATABLE READ snapshot the whole time: nothing
-# dead can be removed, and reads start at their low-water marks
+# dead can be removed, and reads start at their low-water marks; the queue is rotated as fast
+# as maintenance goes: messages moved between children under the consumers, children truncated
 {
 	new_db('held');
 	my $holder = $node->background_psql('held');
 	$holder->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
 	$holder->query_safe('SELECT count(*) FROM pgq.meta');
+	my $maint = start_maintainer('held', 'held');
 	my $t0 = time;
 	my ($rc, $sum, $err) = run_harness('held', '-q', 'held', '-n', $scale{n}, @base,
 		'-m', 'single', '-F', 'delete', '-s', 12);
 	my $secs = time - $t0;
+	my ($mstat, $merr) = stop_maintainer($maint);
+	is($merr, '', '(a2) maintenance printed no error');
+	my ($runs, $rotations, $moved, $truncated) = split / /, $mstat;
+	cmp_ok($rotations, '>', 0, "(a2) the queue was rotated under the load ($mstat: runs rotations moved truncated)");
+	cmp_ok($truncated, '>', 0, '(a2) children were truncated under the load');
+	cmp_ok($moved, '>', 0, '(a2) messages were moved between children under the load');
 	is($rc, 0, '(a2) single, snapshot held: harness exit code') or diag($err);
 	is($err, '', '(a2) single, snapshot held: harness printed no error');
 	my $ld = check_accounting('held', 'held', n => $scale{n}, producers => $scale{producers},
@@ -331,10 +380,16 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 # (c) batches, archive(msg_ids[])
 {
 	new_db('archive');
+	my $maint = start_maintainer('archive', 'arch');
 	my $t0 = time;
 	my ($rc, $sum, $err) = run_harness('archive', '-q', 'arch', '-n', $scale{n}, @base,
 		'-m', 'batch', '-b', 50, '-r', 50, '-F', 'archive', '-s', 33);
 	my $secs = time - $t0;
+	my ($mstat, $merr) = stop_maintainer($maint);
+	is($merr, '', '(c) maintenance printed no error');
+	my ($runs, $rotations, $moved, $truncated) = split / /, $mstat;
+	cmp_ok($rotations, '>', 0, "(c) the queue was rotated under the load ($mstat: runs rotations moved truncated)");
+	cmp_ok($truncated, '>', 0, '(c) children were truncated under the load');
 	is($rc, 0, '(c) batch archive: harness exit code') or diag($err);
 	is($err, '', '(c) batch archive: harness printed no error');
 	my $ld = check_accounting('archive', 'arch', n => $scale{n}, producers => $scale{producers},
@@ -409,11 +464,19 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 			  JOIN pg_class c ON c.oid = to_regclass('pgq.q_' || m.queue_name)
 			 WHERE c.relpersistence <> CASE WHEN m.is_unlogged THEN 'u' ELSE 'p' END
 			UNION ALL
+			SELECT 'missing ring child: ' || m.queue_name || ' ' || t || slot FROM pgq.meta m,
+			       generate_series(0, 2) slot, unnest(ARRAY['q', 'a']) t
+			 WHERE m.ring_slot IS NOT NULL
+			   AND to_regclass(format('pgq.%I', t || '_' || m.queue_name || '$' || slot)) IS NULL
+			UNION ALL
 			SELECT 'table without meta row: ' || c.relname FROM pg_class c
 			 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind IN ('r', 'p')
 			   AND c.relname <> 'meta'
 			   AND NOT EXISTS (SELECT 1 FROM pgq.meta m
-			                   WHERE c.relname IN ('q_' || m.queue_name, 'a_' || m.queue_name))
+			                   WHERE c.relname IN ('q_' || m.queue_name, 'a_' || m.queue_name)
+			                      OR (m.ring_slot IS NOT NULL AND c.relname IN
+			                          (SELECT t || '_' || m.queue_name || '$' || slot
+			                             FROM generate_series(0, 2) slot, unnest(ARRAY['q', 'a']) t)))
 			UNION ALL
 			SELECT 'stray relation: ' || c.relname FROM pg_class c
 			 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind IN ('i', 'S')
@@ -421,7 +484,11 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 			   AND NOT EXISTS (SELECT 1 FROM pgq.meta m WHERE c.relname IN
 			         ('q_' || m.queue_name || '_pkey', 'q_' || m.queue_name || '_vt_idx',
 			          'q_' || m.queue_name || '_msg_id_seq',
-			          'a_' || m.queue_name || '_pkey', 'a_' || m.queue_name || '_archived_idx'))
+			          'a_' || m.queue_name || '_pkey', 'a_' || m.queue_name || '_archived_idx')
+			      OR (m.ring_slot IS NOT NULL AND c.relname IN
+			          (SELECT t || '_' || m.queue_name || '$' || slot || suffix
+			             FROM generate_series(0, 2) slot,
+			                  (VALUES ('q', '_pk'), ('q', '_vt'), ('a', '_pk'), ('a', '_at')) v(t, suffix))))
 			) p}),
 		'',
 		'(d) no half state: pgq.meta rows and q_/a_ tables (with their indexes) match exactly');

@@ -625,8 +625,9 @@ is($node->safe_psql('upgraded', q{
 		SELECT string_agg(relname || '=' || relowner::regrole::text, ',' ORDER BY relname)
 		  FROM pg_class
 		 WHERE relnamespace = 'pgq'::regnamespace AND relkind = 'r' AND relname ~ '^[qa]_'}),
-	join(',', sort map { ("a_$_=$extowner", "q_$_=$extowner") } qw(clicks events orders)),
-	"after the update: every queue table belongs to the extension's owner ($extowner)");
+	join(',', map { "$_=$extowner" } sort map { my $q = $_; map { ("a_$q$_", "q_$q$_") } ('', '$0', '$1', '$2') }
+		qw(clicks events orders)),
+	"after the update: every queue table and its ring of children belongs to the extension's owner ($extowner)");
 is($node->safe_psql('upgraded', q{
 		SELECT string_agg(queue_name || '=' || coalesce(owner::regrole::text, '-'), ','
 						  ORDER BY queue_name)
@@ -682,6 +683,23 @@ is($node->safe_psql('upgraded',
 		q{SELECT string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgq.a_events}),
 	'2,3,4', 'the archive of events holds the old and the new rows');
 
+# the old messages stay in the old tables until maintenance moves them into the ring (with
+# everything they had) and truncates those tables
+my $messages_sql = q{
+	SELECT string_agg(msg_id || ':' || read_ct || ':' || vt || ':' || enqueued_at || ':'
+					  || message::text || ':' || coalesce(headers::text, '-'), ',' ORDER BY msg_id)
+	  FROM pgq.q_orders};
+my $orders_before = $node->safe_psql('upgraded', $messages_sql);
+cmp_ok($node->safe_psql('upgraded', q{SELECT count(*) FROM ONLY pgq.q_orders}), '>', 0,
+	'after the update, the old messages of orders are in q_orders itself');
+$node->safe_psql('upgraded', 'CALL pgq.maintain()');
+is($node->safe_psql('upgraded', q{
+		SELECT (SELECT count(*) FROM ONLY pgq.q_orders) || ' ' || (SELECT count(*) FROM ONLY pgq.q_events)
+			   || ' ' || pg_relation_size('pgq.q_orders') || ' ' || pg_relation_size('pgq.q_events')}),
+	'0 0 0 0', 'maintenance moved the old messages into the ring and truncated q_orders and q_events');
+is($node->safe_psql('upgraded', $messages_sql), $orders_before,
+	'every message of orders is as it was, in the ring');
+
 # the queues made before the update take pgq.queue_clock() as their vt and
 # archived_at default, which is what ties them to the extension
 my @old_queues = split /,/,
@@ -694,7 +712,8 @@ is($node->safe_psql('upgraded', q{
 		  JOIN pg_class c ON c.oid = ad.adrelid
 		  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
 		 WHERE c.relnamespace = 'pgq'::regnamespace AND a.attname IN ('vt', 'archived_at')}),
-	join(',', sort(map { ("a_$_.archived_at=pgq.queue_clock()", "q_$_.vt=pgq.queue_clock()") } @old_queues)),
+	join(',', map { /^a/ ? "$_.archived_at=pgq.queue_clock()" : "$_.vt=pgq.queue_clock()" }
+		sort map { my $q = $_; map { ("a_$q$_", "q_$q$_") } ('', '$0', '$1', '$2') } @old_queues),
 	'after the update, every queue made before it defaults vt / archived_at to pgq.queue_clock()');
 
 # DROP EXTENSION still refuses while queues exist

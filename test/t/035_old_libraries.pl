@@ -175,13 +175,20 @@ my $row_counts = q{
 			query_to_xml(format('SELECT count(*) AS n FROM pgq.%I', c.relname), false, true, '')))[1]::text,
 		',' ORDER BY c.relname)
 	  FROM pg_class c
-	 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind = 'r' AND c.relname ~ '^[qa]_'};
+	 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind = 'r' AND c.relname ~ '^[qa]_[^$]*$'};
 
-# the owners of the queue tables: "a_events=maker2,..."
+# the owners of the queue tables: "a_events=maker2,..." (the ring's children apart)
 my $table_owners = q{
 	SELECT string_agg(relname || '=' || relowner::regrole::text, ',' ORDER BY relname)
 	  FROM pg_class
-	 WHERE relnamespace = 'pgq'::regnamespace AND relkind = 'r' AND relname ~ '^[qa]_'};
+	 WHERE relnamespace = 'pgq'::regnamespace AND relkind = 'r' AND relname ~ '^[qa]_[^$]*$'};
+
+# the children of the queue tables (ring.c), with their owners and parents
+my $ring_children = q{
+	SELECT string_agg(c.relname || '=' || c.relowner::regrole::text || '<' || p.relname, ','
+					  ORDER BY c.relname)
+	  FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
+	 WHERE c.relnamespace = 'pgq'::regnamespace AND c.relkind = 'r' AND c.relname ~ '^[qa]_'};
 
 # the rows of pg_depend that tie a queue table to the extension directly
 my $extension_deps = PgqRelease::extension_deps_sql();
@@ -383,6 +390,9 @@ for my $v (@old)
 	is(value($db, undef, $table_owners),
 		join(',', map { "$_=$extowner" } @tables),
 		"$v: every queue table belongs to the extension's owner ($extowner)");
+	is(value($db, undef, $ring_children),
+		join(',', map { my $t = $_; map { "$t\$$_=$extowner<$t" } 0 .. 2 } @tables),
+		"$v: each queue table has its three children, owned by $extowner");
 	like(value($db, undef, q{
 			SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 			 WHERE attrelid = 'pgq.meta'::regclass AND attname = 'owner' AND NOT attisdropped}),

@@ -16,6 +16,7 @@
 #      no row lock, a snapshot (backend_xmin) until the call ends
 #      ends of a wait: pg_cancel_backend and statement_timeout (57014), pg_terminate_backend:
 #      the slot is free again each time; drop_queue ends its queue's waiters with 42P01 at once
+#   6b. maintenance that needs a child of the queue makes its waiters return at once
 #   7. a full table (pgq.max_waiters = 1): the second waiter polls, both get their messages
 #   8. fast shutdown during a wait
 #   9. without shared_preload_libraries: mode "poll", read_with_poll still finds a message
@@ -353,6 +354,35 @@ sub waiter_pid
 		'drop rolled back to a savepoint: another session waits on the queue as before');
 	$tx->query_safe('COMMIT');
 	$tx->quit;
+}
+
+#
+# 6b. maintenance (ring.c) needs a child of the queue: its waiters return at once, with what a
+#     last read finds, so that the child can be cleared without waiting for their deadlines
+#
+{
+	$node->safe_psql('postgres', q{SELECT pgq.create_queue('wm')});
+	$node->safe_psql('postgres', q{SELECT pgq.send('wm', '{"k": "old"}', 3600)});
+	# rotate: the delayed message stays in the first child, which is then cleared
+	is($node->safe_psql('postgres',
+			q{SET pgq.rotation_size = 8; SELECT rotated FROM pgq.maintain_queue('wm')}),
+		't', 'yield: the queue is rotated');
+	my @ws = map { waiter("y$_", 'wm') } 1 .. 2;
+	wait_for_waiting(2, 'yield');
+	my $t0 = time;
+	is($node->safe_psql('postgres',
+			q{SELECT moved || ' ' || truncated FROM pgq.maintain_queue('wm', 10000)}),
+		'1 1', 'yield: maintenance cleared the child the waiters held');
+	my @done = done_within(\@ws, 2);
+	is(scalar(@done), 2, 'yield: both waiters returned');
+	cmp_ok(time - $t0, '<', 30, 'yield: long before their 60-second deadline');
+	is(join(',', map { finish_psql($_) . '/' . $_->{err} } @ws), '/,/',
+		'yield: they returned no rows and no error');
+	is(stats()->{waiting}, 0, 'yield: the slots are free');
+	is($node->safe_psql('postgres',
+			q{SELECT tableoid::regclass || ' ' || (message->>'k') FROM pgq.q_wm}),
+		'pgq."q_wm$1" old', 'yield: the message is in the current child');
+	$node->safe_psql('postgres', q{SELECT pgq.drop_queue('wm')});
 }
 
 #
