@@ -236,7 +236,7 @@ fi
 # pgq.metrics_exact_limit + 1 rows?
 metrics_plan=$(awk '/^==== metrics\(\).*statement pgq prepares/ { p = 1; next } /^==== / { p = 0 } p' "$OUT/explain.txt")
 metrics_rows=$(sed -n 's/^==== metrics() on \([0-9]*\) messages: .*statement pgq prepares.*/\1/p' "$OUT/explain.txt" | head -n 1)
-metrics_read=$(sed -n 's/.*Seq Scan on q_bq .*actual time=[0-9.]* rows=\([0-9]*\) .*/\1/p' <<<"$metrics_plan" | head -n 1)
+metrics_read=$(sed -n 's/.*Seq Scan on "\{0,1\}q_bq[$0"]* .*actual time=[0-9.]* rows=\([0-9]*\) .*/\1/p' <<<"$metrics_plan" | head -n 1)
 if [ -z "$metrics_plan" ]; then
 	metrics_scan="unknown (no plan recorded)"
 elif [ -n "$metrics_read" ] && [ -n "$metrics_rows" ] && [ "$metrics_read" -ge "$metrics_rows" ]; then
@@ -256,7 +256,7 @@ small_queue=$(awk -F, "$AWK_LIB"'
 
 # is the vt index used by any plan pgq uses (read, pop, metrics)?
 if [ -s "$OUT/explain.txt" ]; then
-	if awk '/^==== / { p = /the statement pgq prepares/ } p' "$OUT/explain.txt" | grep -q 'q_bq_vt_idx'; then
+	if awk '/^==== / { p = /the statement pgq prepares/ } p' "$OUT/explain.txt" | grep -q 'q_bq_vt_idx\|q_bq\$0_vt'; then
 		vt_idx_note="The plans pgq uses (\`explain.txt\`) do use the vt index."
 	else
 		vt_idx_note="None of the plans pgq uses for read, pop and metrics (\`explain.txt\`) uses the vt index."

@@ -134,7 +134,7 @@ consumes()
 qtab()
 {
 	case $1 in
-		pgq) echo pgq.q_bq ;;
+		pgq) echo 'pgq."q_bq$0"' ;; # the child of q_bq that holds the messages (no maintenance here)
 		ref) echo public.ref_q ;;
 		pgmq) echo pgmq.q_bm ;;
 	esac
@@ -434,9 +434,9 @@ section_metrics()
 # The statements pgq prepares (src/plancache.c) for queue bq, planned as pgq plans them: a
 # generic plan (CURSOR_OPT_GENERIC_PLAN), and no parallel workers (SPI_prepare_cursor without
 # CURSOR_OPT_PARALLEL_OK).  Each EXPLAIN ANALYZE runs in a transaction that is rolled back.
-PGQ_READ="WITH u AS (UPDATE pgq.q_bq m SET vt = CASE WHEN \$3 OPERATOR(pg_catalog.>) \$1 THEN \$3 ELSE m.vt END, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = \$1 WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM u ORDER BY msg_id"
-PGQ_POP="WITH d AS (DELETE FROM pgq.q_bq m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM pgq.q_bq WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM d ORDER BY msg_id"
-PGQ_METRICS="SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) \$1), pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at), pg_catalog.pg_sequence_last_value(\$2) FROM (SELECT vt, enqueued_at FROM pgq.q_bq LIMIT \$3) s"
+PGQ_READ="WITH u AS (UPDATE ONLY pgq.\"q_bq\$0\" m SET vt = CASE WHEN \$3 OPERATOR(pg_catalog.>) \$1 THEN \$3 ELSE m.vt END, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = \$1 WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM ONLY pgq.\"q_bq\$0\" WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM u ORDER BY msg_id"
+PGQ_POP="WITH d AS (DELETE FROM ONLY pgq.\"q_bq\$0\" m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM ONLY pgq.\"q_bq\$0\" WHERE vt OPERATOR(pg_catalog.<=) \$1 ORDER BY vt, msg_id LIMIT \$2 FOR UPDATE SKIP LOCKED)) RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt, m.message, m.headers) SELECT * FROM d ORDER BY msg_id"
+PGQ_METRICS="SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) \$1), pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at), pg_catalog.pg_sequence_last_value(\$2) FROM (SELECT vt, enqueued_at FROM ONLY pgq.\"q_bq\$0\" LIMIT \$3) s"
 
 # explain TITLE SQL...: run the statements in one psql session, append the output to explain.txt
 explain()

@@ -22,6 +22,7 @@ DROP FUNCTION pgq.check_schema(boolean);
 
 ALTER TABLE pgq.meta ADD COLUMN notify_throttle_ms integer,
     ADD COLUMN ring_slot smallint,
+    ADD COLUMN ring_live smallint,
     ADD COLUMN archive_slot smallint,
     ADD COLUMN archive_rotated_at timestamptz,
     ADD COLUMN archive_retention interval;

@@ -39,6 +39,7 @@ CREATE TABLE pgq.meta (
     is_partitioned boolean     NOT NULL DEFAULT false,
     notify_throttle_ms integer,  -- NULL: no notifications (enable_notify_insert)
     ring_slot      smallint,     -- q_<name>$<slot> is written to; NULL: no ring (partitioned)
+    ring_live      smallint,     -- bit n: q_<name>$<n> may hold rows; bit 3: q_<name> itself
     archive_slot   smallint,     -- a_<name>$<slot> is archived to; NULL: no ring
     archive_rotated_at timestamptz,  -- when archive_slot last changed
     archive_retention  interval      -- NULL: archived rows are kept for ever (set_retention)

@@ -517,9 +517,9 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 	values[2] = ObjectIdGetDatum(exec.save_userid);
 	values[3] = BoolGetDatum(part != NULL);
 	if (SPI_execute_with_args("INSERT INTO pgq.meta (queue_name, is_unlogged, owner, is_partitioned,"
-							  " ring_slot, archive_slot)"
+							  " ring_slot, ring_live, archive_slot)"
 							  " VALUES ($1, $2, $3, $4, CASE WHEN NOT $4 THEN 0 END,"
-							  " CASE WHEN NOT $4 THEN 0 END)",
+							  " CASE WHEN NOT $4 THEN 1 END, CASE WHEN NOT $4 THEN 0 END)",
 							  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
 	pgq_end(&exec);

@@ -452,6 +452,14 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 	ngrants = pgq_relation_grants(old, &grantees, &privs);
 
 	/*
+	 * The archive and its ring's children (ring.c), whom archive() writes
+	 * to without locking the archive itself: no row may be archived into
+	 * them after the copy below has read them.
+	 */
+	pgq_run_sql(psprintf("LOCK TABLE pgq.%s IN ACCESS EXCLUSIVE MODE", atab),
+				SPI_OK_UTILITY, "locking the archive", name);
+
+	/*
 	 * Out of the way, in schema pgq under names no queue's relation can
 	 * have (they do not start with q_ or a_): the old table and its indexes.
 	 */

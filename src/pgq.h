@@ -95,6 +95,7 @@ typedef struct PgqQueue
 	bool		transient;
 	int			ring_slot;		/* the children written to, -1: the tables */
 	int			archive_slot;	/* (set by pgq_get_plan for {qw} and {aw}) */
+	int			read_slot;		/* the one child read ({q}), -1: all of them */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
 } PgqQueue;
 
@@ -179,6 +180,7 @@ extern void pgq_forget_partitions(const char *name);
 /* ring.c */
 #define PGQ_RING_SIZE		3		/* children of each queue table */
 #define PGQ_RING_MOVE_LIMIT	10000	/* rows moved out of a child to truncate it */
+#define PGQ_RING_PARENT_BIT	(1 << PGQ_RING_SIZE)	/* ring_live: q_<name> itself has rows */
 extern int	pgq_rotation_size_kb;
 extern char *pgq_ring_child(char prefix, const char *name, int slot);
 extern void pgq_create_ring(const char *name, bool unlogged);
@@ -250,7 +252,7 @@ extern TimestampTz pgq_low_bound(Oid relid);
 extern void pgq_notify_after_send(PgqQueue *queue);
 extern void pgq_notify_committed(Oid relid);
 extern bool pgq_read_queue_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot,
-									int *archive_slot);
+									int *ring_live, int *archive_slot);
 
 /* execute.c */
 extern Oid	pgq_schema_owner(void);

@@ -58,6 +58,7 @@ typedef struct PgqPlanEntry
 	bool		settings_known; /* the three below read since the last invalidation */
 	int32		notify_ms;		/* throttle of notifications, -1: none (notify.c) */
 	int			ring_slot;		/* the children written to, -1: none (ring.c) */
+	int			read_slot;		/* the one child that holds every row, -1: none */
 	int			archive_slot;
 	TimestampTz low;			/* reads start at vt >= low (lowwater.c) */
 	TimestampTz low_rescan_at;	/* from the head again at this time */
@@ -162,6 +163,7 @@ get_entry(const char *name, Oid relid)
 	entry->priv_granted = 0;
 	entry->settings_known = false;
 	entry->ring_slot = -1;
+	entry->read_slot = -1;
 	entry->archive_slot = -1;
 	entry->low = DT_NOBEGIN;
 	entry->low_rescan_at = 0;
@@ -242,9 +244,9 @@ pgq_get_plan(PgqQueue *queue, PgqStmt stmt)
 		pgq_check_queue_tables(queue->name, queue->relid);
 		entry->tables_checked = true;
 	}
-	if (strstr(pgq_stmts[stmt].sql, "w}") != NULL)
-		load_settings(entry, queue);
+	load_settings(entry, queue);
 	queue->ring_slot = entry->ring_slot;
+	queue->read_slot = entry->read_slot;
 	queue->archive_slot = entry->archive_slot;
 	if (entry->plans[stmt] != NULL)
 		return entry->plans[stmt];
@@ -280,26 +282,36 @@ pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 
 /*
  * Read the queue's settings from pgq.meta unless they are known.  The
- * plans that write to a child of the ring (statements with {qw} or {aw})
- * are thrown away when the child changed: maintain_queue rotated it.
+ * plans whose tables changed are thrown away: {qw} and {aw} after a
+ * rotation, {q} when the rows go from one child of the ring to several (or
+ * back).  A read plan that scans one child is only ever used while every
+ * row of the queue is in that child: maintain_queue adds a child to
+ * ring_live under an ACCESS EXCLUSIVE lock of q_<name>, so every
+ * transaction that uses the queue afterwards took its lock later, and read
+ * the invalidation then (ring.c).
  */
 static void
 load_settings(PgqPlanEntry *entry, PgqQueue *queue)
 {
 	int32		ms;
 	int			ring_slot;
+	int			ring_live;
 	int			archive_slot;
+	int			read_slot;
 	int			i;
 
 	if (entry->settings_known)
 		return;
-	entry->notify_ms = pgq_read_queue_settings(queue, &ms, &ring_slot, &archive_slot) ? ms : -1;
+	entry->notify_ms = pgq_read_queue_settings(queue, &ms, &ring_slot, &ring_live,
+											   &archive_slot) ? ms : -1;
+	read_slot = (ring_slot >= 0 && ring_live == (1 << ring_slot)) ? ring_slot : -1;
 	for (i = 0; i < PGQ_NUM_STMTS; i++)
 	{
 		const char *sql = pgq_stmts[i].sql;
 
 		if (entry->plans[i] != NULL &&
 			((ring_slot != entry->ring_slot && strstr(sql, "{qw}") != NULL) ||
+			 (read_slot != entry->read_slot && strstr(sql, "{q}") != NULL) ||
 			 (archive_slot != entry->archive_slot && strstr(sql, "{aw}") != NULL)))
 		{
 			SPI_freeplan(entry->plans[i]);
@@ -307,6 +319,7 @@ load_settings(PgqPlanEntry *entry, PgqQueue *queue)
 		}
 	}
 	entry->ring_slot = ring_slot;
+	entry->read_slot = read_slot;
 	entry->archive_slot = archive_slot;
 	entry->settings_known = true;
 }

@@ -204,7 +204,8 @@ pgq_make_ring(PG_FUNCTION_ARGS)
 			pgq_create_ring(name,
 							get_rel_persistence(queue.relid) == RELPERSISTENCE_UNLOGGED);
 		values[0] = CStringGetTextDatum(name);
-		if (SPI_execute_with_args("UPDATE pgq.meta SET ring_slot = 0,"
+		if (SPI_execute_with_args("UPDATE pgq.meta SET ring_slot = 0, ring_live = "
+								  CppAsString2(PGQ_RING_PARENT_BIT) " OPERATOR(pg_catalog.|) 1,"
 								  " archive_slot = CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'r' THEN 0 END"
 								  " FROM pg_catalog.pg_class c"
 								  " WHERE queue_name OPERATOR(pg_catalog.=) $1 AND ring_slot IS NULL"
@@ -258,14 +259,16 @@ select_int8(const char *sql, const char *name)
 }
 
 /*
- * Run step(arg) in a subtransaction with lock_timeout set to timeout_ms
- * (0: none); false if a lock was not had in time (55P03), and then nothing
- * the step did remains.  Any other error is raised.
+ * Run step(arg) in a subtransaction: kept if it returns true, rolled back
+ * (its locks released) if it returns false or could not have a lock in time
+ * (55P03, lock_timeout is set for the whole maintenance: see
+ * pgq_maintain_queue).  Any other error is raised, the subtransaction
+ * rolled back first.
  */
 typedef bool (*RingStep) (void *arg);
 
 static bool
-with_lock_timeout(int timeout_ms, RingStep step, void *arg)
+in_subtransaction(RingStep step, void *arg)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -275,13 +278,11 @@ with_lock_timeout(int timeout_ms, RingStep step, void *arg)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("lock_timeout", psprintf("%d", timeout_ms),
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		done = step(arg);
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
+		if (done)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
 	}
@@ -291,13 +292,13 @@ with_lock_timeout(int timeout_ms, RingStep step, void *arg)
 
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			PG_RE_THROW();
 		FlushErrorState();
-		FreeErrorData(edata);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		FreeErrorData(edata);
 		done = false;
 	}
 	PG_END_TRY();
@@ -360,78 +361,122 @@ archive_step(void *arg)
 	return true;
 }
 
-/* meta.<column> = value for queue name, and tell every backend */
+/*
+ * UPDATE pgq.meta SET <assignments> for queue name (assignments of numbers
+ * pgq computed), and tell every backend: through an invalidation of
+ * q_<name>, which is what their cached settings follow (plancache.c), for
+ * the archive's slot too
+ */
 static void
-set_slot(const char *name, Oid parent, const char *column, int slot, bool stamp)
+set_meta(const char *name, Oid qparent, const char *assignments)
 {
-	Oid			argtypes[2] = {TEXTOID, INT2OID};
-	Datum		values[2];
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
 
 	values[0] = CStringGetTextDatum(name);
-	values[1] = Int16GetDatum((int16) slot);
-	if (SPI_execute_with_args(psprintf("UPDATE pgq.meta SET %s = $2%s"
+	if (SPI_execute_with_args(psprintf("UPDATE pgq.meta SET %s"
 									   " WHERE queue_name OPERATOR(pg_catalog.=) $1",
-									   column, stamp ? ", archive_rotated_at = pg_catalog.now()" : ""),
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+									   assignments),
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "pgq: rotating queue \"%s\" failed", name);
-	CacheInvalidateRelcacheByRelid(parent);
+	CacheInvalidateRelcacheByRelid(qparent);
+}
+
+/* rotate_step's argument */
+typedef struct RotateArg
+{
+	const char *name;
+	Oid			qparent;
+	int			next;			/* the child sends go to now */
+	int			live;			/* ring_live with it */
+} RotateArg;
+
+/*
+ * Sends go to the next child: under an ACCESS EXCLUSIVE lock of q_<name>,
+ * so that no transaction that read the queue's settings before (and may
+ * read one child only, plancache.c) still runs once it is committed.
+ */
+static bool
+rotate_step(void *arg)
+{
+	RotateArg  *a = (RotateArg *) arg;
+
+	LockRelationOid(a->qparent, AccessExclusiveLock);
+	set_meta(a->name, a->qparent,
+			 psprintf("ring_slot = %d, ring_live = %d", a->next, a->live));
+	return true;
 }
 
 /*
  * One run of maintenance on queue name (see the file header), as the
  * tables' owner; false if the queue is gone, has no ring, or another
  * maintenance holds it.
+ *
+ * At most one step takes an ACCESS EXCLUSIVE lock: the lock is kept until
+ * the transaction ends, and every statement on the queue locks all its
+ * tables, so a second step waiting for its own lock would keep the whole
+ * queue waiting behind the first.  The next run does the rest.
  */
 static bool
-maintain_one(const char *name, int timeout_ms, RingResult *res)
+maintain_one(const char *name, RingResult *res)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull[4];
-	Datum		d[4];
+	bool		isnull[5];
+	Datum		d[5];
 	int			slot;
-	int			aslot;
+	int			live;
 	int			i;
 	Oid			qparent;
 	Oid			aparent;
 	Oid			cur;
+	bool		locked = false;
 
 	memset(res, 0, sizeof(*res));
 
 	/* the meta row, locked: one maintenance of a queue at a time */
 	values[0] = CStringGetTextDatum(name);
 	if (SPI_execute_with_args("SELECT ring_slot, archive_slot, archive_rotated_at,"
-							  " archive_retention FROM pgq.meta"
+							  " archive_retention, ring_live FROM pgq.meta"
 							  " WHERE queue_name OPERATOR(pg_catalog.=) $1"
 							  " FOR NO KEY UPDATE SKIP LOCKED",
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgq: reading queue \"%s\" failed", name);
 	if (SPI_processed != 1)
 		return false;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		d[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
-	if (isnull[0] || isnull[1])
+	if (isnull[0])
 		return false;
 	slot = DatumGetInt16(d[0]);
-	aslot = DatumGetInt16(d[1]);
-	if (slot < 0 || slot >= PGQ_RING_SIZE || aslot < 0 || aslot >= PGQ_RING_SIZE)
+	/* unknown: anything may hold rows */
+	live = isnull[4] ? (1 << PGQ_RING_SIZE) - 1 + PGQ_RING_PARENT_BIT : DatumGetInt16(d[4]);
+	live |= 1 << slot;
+	if (slot < 0 || slot >= PGQ_RING_SIZE ||
+		(!isnull[1] && (DatumGetInt16(d[1]) < 0 || DatumGetInt16(d[1]) >= PGQ_RING_SIZE)))
 		elog(ERROR, "pgq: queue \"%s\" has a bad ring slot", name);
 
 	qparent = pgq_queue_table("q_", name);
 	aparent = pgq_queue_table("a_", name);
 	cur = child_oid('q', name, slot);
-	if (!OidIsValid(qparent) || !OidIsValid(aparent) || !OidIsValid(cur))
+	if (!OidIsValid(qparent) || !OidIsValid(cur))
 		return false;
 
-	/* clear what is no longer written to: the other children, the parent */
-	for (i = 0; i < PGQ_RING_SIZE; i++)
+	/*
+	 * Clear what is no longer written to but may hold rows: the other
+	 * children, the parent.  (One may have rows without its bit only if
+	 * they were written by hand; then they stay.)
+	 */
+	for (i = 0; i < PGQ_RING_SIZE && !locked; i++)
 	{
+		int			bit = i == 0 ? PGQ_RING_PARENT_BIT : 1 << ((slot + i) % PGQ_RING_SIZE);
 		Oid			relid = i == 0 ? qparent : child_oid('q', name, (slot + i) % PGQ_RING_SIZE);
 		ClearArg	arg;
 
-		if (!OidIsValid(relid) || rel_blocks(relid) == 0)
+		if (!OidIsValid(relid) || (live & bit) == 0)
 			continue;
-		if (select_int8(psprintf("SELECT pg_catalog.count(*) FROM"
+		if (rel_blocks(relid) > 0 &&
+			select_int8(psprintf("SELECT pg_catalog.count(*) FROM"
 								 " (SELECT 1 FROM ONLY pgq.%s LIMIT %d) s",
 								 quote_identifier(get_rel_name(relid)),
 								 PGQ_RING_MOVE_LIMIT + 1), name) > PGQ_RING_MOVE_LIMIT)
@@ -442,12 +487,16 @@ maintain_one(const char *name, int timeout_ms, RingResult *res)
 		arg.moved = 0;
 		/* waiters of read_with_poll hold the queue's tables: they return now */
 		(void) pgq_wait_yield(qparent);
-		if (with_lock_timeout(timeout_ms, clear_step, &arg))
+		if (in_subtransaction(clear_step, &arg))
 		{
 			res->truncated++;
 			res->moved += arg.moved;
+			live &= ~bit;
+			set_meta(name, qparent, psprintf("ring_live = %d", live));
+			locked = true;
 		}
 	}
+
 	/*
 	 * Waiters may have skipped the rows while they were locked.  (Moved rows
 	 * keep their vt, which no backend's low-water mark is above: a mark is
@@ -461,21 +510,33 @@ maintain_one(const char *name, int timeout_ms, RingResult *res)
 		pgq_note_messages(qparent, (uint64) res->moved, PGQ_NOTE_AT_COMMIT, now, now);
 	}
 
-	/* rotate the current child once it is big enough and the next is empty */
-	if (rel_total_bytes(cur) >= (int64) pgq_rotation_size_kb * 1024)
+	/*
+	 * Rotate the current child once it is big enough and the next is empty
+	 * (then, readers read both until the old one is cleared).
+	 */
+	if (!locked && rel_total_bytes(cur) >= (int64) pgq_rotation_size_kb * 1024)
 	{
-		int			next = (slot + 1) % PGQ_RING_SIZE;
-		Oid			nextrel = child_oid('q', name, next);
+		RotateArg	arg;
+		Oid			nextrel;
 
-		if (OidIsValid(nextrel) && rel_blocks(nextrel) == 0)
+		arg.name = name;
+		arg.qparent = qparent;
+		arg.next = (slot + 1) % PGQ_RING_SIZE;
+		arg.live = live | (1 << arg.next);
+		nextrel = child_oid('q', name, arg.next);
+		if (OidIsValid(nextrel) && (live & (1 << arg.next)) == 0 && rel_blocks(nextrel) == 0)
 		{
-			set_slot(name, qparent, "ring_slot", next, false);
-			res->rotated = true;
+			(void) pgq_wait_yield(qparent);
+			if (in_subtransaction(rotate_step, &arg))
+			{
+				res->rotated = true;
+				locked = true;
+			}
 		}
 	}
 
-	/* the archive, every half retention */
-	if (!isnull[2] && !isnull[3])
+	/* the archive (unless pg_partman's), every half retention */
+	if (!isnull[1] && !isnull[2] && !isnull[3] && OidIsValid(aparent) && !locked)
 	{
 		Interval   *retention = DatumGetIntervalP(d[3]);
 		TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -494,32 +555,58 @@ maintain_one(const char *name, int timeout_ms, RingResult *res)
 														 IntervalPGetDatum(retention)));
 		if (now >= due)
 		{
-			int			next = (aslot + 1) % PGQ_RING_SIZE;
+			int			next = (DatumGetInt16(d[1]) + 1) % PGQ_RING_SIZE;
 			ArchiveArg	arg;
 
 			arg.name = name;
 			arg.relid = child_oid('a', name, next);
 			arg.cutoff = cutoff;
-			if (OidIsValid(arg.relid) &&
-				(rel_blocks(arg.relid) == 0 || with_lock_timeout(timeout_ms, archive_step, &arg)))
+			if (OidIsValid(arg.relid) && rel_blocks(arg.relid) > 0)
+				locked = in_subtransaction(archive_step, &arg);
+			if (OidIsValid(arg.relid) && (locked || rel_blocks(arg.relid) == 0))
 			{
-				set_slot(name, aparent, "archive_slot", next, true);
+				set_meta(name, qparent,
+						 psprintf("archive_slot = %d, archive_rotated_at = pg_catalog.now()", next));
 				res->archive_rotated = true;
 			}
 		}
 		/* archived rows of an older layout, once all are past the retention */
-		if (rel_blocks(aparent) > 0)
+		if (!locked && rel_blocks(aparent) > 0)
 		{
 			ArchiveArg	parg;
 
 			parg.name = name;
 			parg.relid = aparent;
 			parg.cutoff = cutoff;
-			if (with_lock_timeout(timeout_ms, archive_step, &parg))
+			if (in_subtransaction(archive_step, &parg))
 				res->truncated++;
 		}
 	}
 	return true;
+}
+
+/* maintain_step's argument */
+typedef struct MaintainArg
+{
+	const char *name;
+	RingResult	res;
+	bool		done;
+} MaintainArg;
+
+/* find and lock the queue, then maintain it as the tables' owner */
+static bool
+maintain_step(void *arg)
+{
+	MaintainArg *a = (MaintainArg *) arg;
+	PgqQueue	queue;
+	PgqExec		exec;
+
+	if (!pgq_lookup_queue(a->name, AccessShareLock, 0, &queue, true))
+		return false;
+	pgq_begin(&exec);
+	a->done = maintain_one(a->name, &a->res);
+	pgq_end(&exec);
+	return a->done;
 }
 
 /*
@@ -537,11 +624,10 @@ Datum
 pgq_maintain_queue(PG_FUNCTION_ARGS)
 {
 	char		name[PGQ_MAX_NAME_LEN + 1];
-	PgqQueue	queue;
-	PgqExec		exec;
+	MaintainArg arg;
 	RingResult	res;
 	int32		timeout_ms;
-	bool		done;
+	int			nestlevel;
 	TupleDesc	desc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
@@ -561,13 +647,22 @@ pgq_maintain_queue(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgq: maintain_queue must return a record");
 
-	if (!pgq_lookup_queue(name, AccessShareLock, 0, &queue, true))
+	/*
+	 * Every lock it takes, it waits for timeout_ms at most: a role that
+	 * holds a queue's table (a consumer may LOCK it) must not stop the
+	 * maintenance of the others.  A queue not had in time is left for the
+	 * next run.
+	 */
+	arg.name = name;
+	arg.done = false;
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("lock_timeout", psprintf("%d", timeout_ms),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) in_subtransaction(maintain_step, &arg);
+	AtEOXact_GUC(true, nestlevel);
+	if (!arg.done)
 		PG_RETURN_NULL();
-	pgq_begin(&exec);
-	done = maintain_one(name, timeout_ms, &res);
-	pgq_end(&exec);
-	if (!done)
-		PG_RETURN_NULL();
+	res = arg.res;
 
 	values[0] = BoolGetDatum(res.rotated);
 	values[1] = Int64GetDatum(res.moved);
@@ -600,17 +695,25 @@ pgq_set_retention(PG_FUNCTION_ARGS)
 	{
 		Interval   *ret = PG_GETARG_INTERVAL_P(1);
 		Interval	minimum;
+		Interval	maximum;
 
 		memset(&minimum, 0, sizeof(minimum));
 		minimum.time = USECS_PER_SEC;
+		memset(&maximum, 0, sizeof(maximum));
+		maximum.month = 100 * MONTHS_PER_YEAR;
 		if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(ret),
-											  IntervalPGetDatum(&minimum))) < 0)
+											  IntervalPGetDatum(&minimum))) < 0 ||
+			DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(ret),
+											  IntervalPGetDatum(&maximum))) > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("retention must be at least 1 second")));
+					 errmsg("retention must be between 1 second and 100 years")));
 		values[1] = PG_GETARG_DATUM(1);
 	}
 	values[0] = CStringGetTextDatum(name);
+	/* the owner's act, checked before the lock and again under it */
+	(void) pgq_check_queue_owner(name, "set the retention of", false);
+	pgq_lock_queue_name(name);
 	(void) pgq_check_queue_owner(name, "set the retention of", true);
 
 	pgq_begin(&exec);

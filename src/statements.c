@@ -4,8 +4,11 @@
  *		The catalogue of the statements pgq runs on a queue's tables: for
  *		each, its SQL text, its parameters and the row it returns.
  *
- * {q} in a statement's text stands for the quoted name of the queue's
- * message table q_<name>, {a} for its archive a_<name>.  Values are always
+ * {q} in a statement's text stands for where the queue's messages are read:
+ * the one child of the ring that holds them all (ONLY pgq."q_<name>$<k>"),
+ * or else q_<name> with all its children (ring.c); {qw} for the child
+ * sends write to, {aw} for the child of the archive a_<name> archive
+ * writes to, {seq} for the msg_id sequence.  Values are always
  * parameters.  Every operator and function is schema-qualified, so nothing
  * is resolved through search_path.
  *
@@ -59,7 +62,7 @@
  * the dead entries below the mark.  filter is more of the WHERE clause.
  */
 #define VISIBLE_IDS_WHERE(low, filter) \
-	"ARRAY(SELECT msg_id FROM pgq.{q}" \
+	"ARRAY(SELECT msg_id FROM {q}" \
 	" WHERE vt OPERATOR(pg_catalog.>=) " low " AND vt OPERATOR(pg_catalog.<=) $1" filter \
 	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)"
 
@@ -69,7 +72,7 @@
  * message stays visible and keeps its place.
  */
 #define READ_SQL(columns) \
-	"WITH u AS (UPDATE pgq.{q} m SET vt =" \
+	"WITH u AS (UPDATE {q} m SET vt =" \
 	"  CASE WHEN $3 OPERATOR(pg_catalog.>) $1 THEN $3 ELSE m.vt END," \
 	"  read_ct = m.read_ct OPERATOR(pg_catalog.+) 1," \
 	"  last_read_at = $1" \
@@ -81,7 +84,7 @@
 
 /* pop: $1 now, $2 qty, $3 the low-water mark */
 #define POP_SQL(columns) \
-	"WITH d AS (DELETE FROM pgq.{q} m" \
+	"WITH d AS (DELETE FROM {q} m" \
 	"  WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (" VISIBLE_IDS_WHERE("$3", "") ")" \
 	"  RETURNING " columns ")" \
 	" SELECT * FROM d ORDER BY msg_id"
@@ -89,7 +92,7 @@
 
 /* set_vt: $1 msg_id, $2 new vt */
 #define SET_VT_SQL(columns) \
-	"UPDATE pgq.{q} m SET vt = $2" \
+	"UPDATE {q} m SET vt = $2" \
 	" WHERE m.msg_id OPERATOR(pg_catalog.=) $1" \
 	" RETURNING " columns
 #define SET_VT_ARGS	2, {INT8OID, TIMESTAMPTZOID}
@@ -139,7 +142,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_DELETE] = {
 		"delete",
 		/* $1 msg_id */
-		"DELETE FROM pgq.{q} WHERE msg_id OPERATOR(pg_catalog.=) $1",
+		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1",
 		1, {INT8OID},
 		0, {InvalidOid},
 		SPI_OK_DELETE, true
@@ -147,7 +150,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_DELETE_BATCH] = {
 		"delete",
 		/* $1 msg_ids */
-		"WITH d AS (DELETE FROM pgq.{q}"
+		"WITH d AS (DELETE FROM {q}"
 		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
 		"  RETURNING msg_id)"
 		" SELECT msg_id FROM d ORDER BY msg_id",
@@ -158,7 +161,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_ARCHIVE] = {
 		"archive",
 		/* $1 msg_id */
-		"WITH m AS (DELETE FROM pgq.{q}"
+		"WITH m AS (DELETE FROM {q}"
 		"  WHERE msg_id OPERATOR(pg_catalog.=) $1"
 		"  RETURNING *)"
 		" INSERT INTO pgq.{aw} (msg_id, read_ct, enqueued_at,"
@@ -171,7 +174,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_ARCHIVE_BATCH] = {
 		"archive",
 		/* $1 msg_ids */
-		"WITH m AS (DELETE FROM pgq.{q}"
+		"WITH m AS (DELETE FROM {q}"
 		"  WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
 		"  RETURNING *),"
 		" i AS (INSERT INTO pgq.{aw} (msg_id, read_ct, enqueued_at,"
@@ -191,9 +194,9 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		 * cannot lock them in opposite orders and deadlock.  (read and pop
 		 * lock in (vt, msg_id) order but never wait: SKIP LOCKED.)
 		 */
-		"DELETE FROM pgq.{q}"
+		"DELETE FROM {q}"
 		" WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
-		"  SELECT msg_id FROM pgq.{q} ORDER BY msg_id FOR UPDATE))",
+		"  SELECT msg_id FROM {q} ORDER BY msg_id FOR UPDATE))",
 		0, {InvalidOid},
 		0, {InvalidOid},
 		SPI_OK_DELETE
@@ -211,7 +214,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		" pg_catalog.count(*) FILTER (WHERE s.vt OPERATOR(pg_catalog.<=) $1),"
 		" pg_catalog.max(s.enqueued_at), pg_catalog.min(s.enqueued_at),"
 		" (SELECT CASE WHEN l.is_called THEN l.last_value END FROM {seq} l)"
-		" FROM (SELECT vt, enqueued_at FROM pgq.{q} LIMIT $2) s",
+		" FROM (SELECT vt, enqueued_at FROM {q} LIMIT $2) s",
 		2, {TIMESTAMPTZOID, INT8OID},
 		5, {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID},
 		SPI_OK_SELECT
@@ -233,9 +236,9 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1"
 		"   OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i"
 		"    WHERE i.inhparent OPERATOR(pg_catalog.=) $1)))"
-		" SELECT (SELECT enqueued_at FROM pgq.{q}"
+		" SELECT (SELECT enqueued_at FROM {q}"
 		"   ORDER BY msg_id DESC LIMIT 1),"
-		" (SELECT enqueued_at FROM pgq.{q} ORDER BY msg_id LIMIT 1),"
+		" (SELECT enqueued_at FROM {q} ORDER BY msg_id LIMIT 1),"
 		" (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(r.oid))::pg_catalog.int8 FROM r),"
 		" (SELECT CASE WHEN pg_catalog.bool_and(r.pages OPERATOR(pg_catalog.=) 0"
 		"   OR (r.relpages OPERATOR(pg_catalog.>) 0 AND r.reltuples OPERATOR(pg_catalog.>=) 0))"
@@ -250,7 +253,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_METRICS_INVISIBLE] = {
 		"metrics",
 		/* $1 now, $2 limit: messages in flight or delayed, from the vt index's far end */
-		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.{q}"
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {q}"
 		" WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt DESC LIMIT $2) s",
 		2, {TIMESTAMPTZOID, INT8OID},
 		1, {INT8OID},
@@ -259,7 +262,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_METRICS_VISIBLE] = {
 		"metrics",
 		/* $1 now, $2 limit: visible messages, from the vt index's start */
-		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM pgq.{q}"
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {q}"
 		" WHERE vt OPERATOR(pg_catalog.<=) $1 ORDER BY vt LIMIT $2) s",
 		2, {TIMESTAMPTZOID, INT8OID},
 		1, {INT8OID},
@@ -269,7 +272,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"metrics",
 		/* $1 now, $2 percent of the table's pages to sample */
 		"SELECT pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1),"
-		" pg_catalog.count(*) FROM pgq.{q} TABLESAMPLE pg_catalog.system ($2)",
+		" pg_catalog.count(*) FROM {q} TABLESAMPLE pg_catalog.system ($2)",
 		2, {TIMESTAMPTZOID, FLOAT4OID},
 		2, {INT8OID, INT8OID},
 		SPI_OK_SELECT
@@ -282,7 +285,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		 * never past now, where messages in flight and their dead entries
 		 * are
 		 */
-		"SELECT vt FROM pgq.{q}"
+		"SELECT vt FROM {q}"
 		" WHERE vt OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.<=) $2"
 		" ORDER BY vt, msg_id LIMIT 1",
 		2, {TIMESTAMPTZOID, TIMESTAMPTZOID},
@@ -296,7 +299,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		 * wakes (wait.c); the start of the vt index, past the visible
 		 * messages
 		 */
-		"SELECT vt FROM pgq.{q} WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt LIMIT 1",
+		"SELECT vt FROM {q} WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY vt LIMIT 1",
 		1, {TIMESTAMPTZOID},
 		1, {TIMESTAMPTZOID},
 		SPI_OK_SELECT, true
@@ -334,8 +337,8 @@ append_replaced(StringInfo buf, const char *text, int ntokens,
 char *
 pgq_stmt_sql(const PgqQueue *queue, PgqStmt stmt)
 {
-	static const char *const tokens[] = {"{qw}", "{aw}", "{q}", "{a}", "{seq}"};
-	const char *values[5];
+	static const char *const tokens[] = {"{qw}", "{aw}", "{q}", "{seq}"};
+	const char *values[4];
 	const char *sql = pgq_stmts[stmt].sql;
 	StringInfoData buf;
 
@@ -344,14 +347,16 @@ pgq_stmt_sql(const PgqQueue *queue, PgqStmt stmt)
 								 pgq_ring_child('q', queue->name, queue->ring_slot));
 	values[1] = quote_identifier(queue->archive_slot < 0 ? psprintf("a_%s", queue->name) :
 								 pgq_ring_child('a', queue->name, queue->archive_slot));
-	values[2] = quote_identifier(psprintf("q_%s", queue->name));
-	values[3] = quote_identifier(psprintf("a_%s", queue->name));
-	values[4] = NULL;
+	values[2] = queue->read_slot < 0 ?
+		psprintf("pgq.%s", quote_identifier(psprintf("q_%s", queue->name))) :
+		psprintf("ONLY pgq.%s", quote_identifier(pgq_ring_child('q', queue->name,
+															   queue->read_slot)));
+	values[3] = NULL;
 	if (strstr(sql, "{seq}") != NULL)
 	{
 		Oid			seqid = pgq_msg_id_sequence(queue->relid);
 
-		values[4] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+		values[3] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
 											   get_rel_name(seqid));
 	}
 

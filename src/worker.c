@@ -8,9 +8,13 @@
  *		own, as the bootstrap superuser.
  *
  * A database where pgq is not installed (or not yet updated to a version
- * with maintain_queue) is looked at again at the next nap.  An error ends
- * the worker, and the postmaster starts it again after the nap.  Without
- * the worker, CALL pgq.maintain() from a scheduler does the same.
+ * with maintain_queue) is looked at again at the next nap.  The worker is a
+ * superuser: it calls only the maintain_queue that belongs to extension
+ * pgq (never a function of that name another role made in a database
+ * where pgq is not installed), with search_path set to pg_catalog, and
+ * maintain_queue runs its statements as the tables' owner.  An error on a
+ * queue is logged and the worker goes on with the next one.  Without the
+ * worker, CALL pgq.maintain() from a scheduler does the same.
  *
  *-------------------------------------------------------------------------
  */
@@ -109,6 +113,7 @@ pgq_maintenance_main(Datum main_arg pg_attribute_unused())
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(db, NULL, 0);
 	pgstat_report_appname("pgq maintenance");
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{
@@ -156,7 +161,10 @@ end_statement(void)
 	CommitTransactionCommand();
 }
 
-/* the queues with a ring, in TopMemoryContext; none unless pgq is installed and updated */
+/*
+ * The queues with a ring, in TopMemoryContext; none unless extension pgq is
+ * installed, in a version with maintain_queue
+ */
 static List *
 list_queues(void)
 {
@@ -164,8 +172,14 @@ list_queues(void)
 	uint64		i;
 
 	begin_statement("pgq: listing queues");
-	if (SPI_execute("SELECT pg_catalog.to_regprocedure('pgq.maintain_queue(text,integer)')"
-					" IS NOT NULL", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+					" JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid"
+					" WHERE e.extname OPERATOR(pg_catalog.=) 'pgq'"
+					" AND d.deptype OPERATOR(pg_catalog.=) 'e'"
+					" AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+					" AND d.objid OPERATOR(pg_catalog.=)"
+					"  pg_catalog.to_regprocedure('pgq.maintain_queue(pg_catalog.text,pg_catalog.int4)'))",
+					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "pgq: looking for pgq failed");
 	if (SPI_processed == 1 &&
 		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0)
@@ -191,11 +205,25 @@ maintain_queue(const char *name)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
+	MemoryContext oldcontext = CurrentMemoryContext;
 
-	begin_statement("pgq: maintaining a queue");
-	values[0] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args("SELECT pgq.maintain_queue($1)", 1, argtypes, values, NULL,
-							  false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pgq: maintaining queue \"%s\" failed", name);
-	end_statement();
+	PG_TRY();
+	{
+		begin_statement("pgq: maintaining a queue");
+		values[0] = CStringGetTextDatum(name);
+		if (SPI_execute_with_args("SELECT pgq.maintain_queue($1)", 1, argtypes, values, NULL,
+								  false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "pgq: maintaining queue \"%s\" failed", name);
+		end_statement();
+	}
+	PG_CATCH();
+	{
+		/* logged; the transaction goes, and the other queues are still done */
+		MemoryContextSwitchTo(oldcontext);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(oldcontext);
+	}
+	PG_END_TRY();
 }

@@ -65,6 +65,7 @@ SELECT results_eq(
              ('is_partitioned', 'boolean',               true),
              ('notify_throttle_ms', 'integer',           false),
              ('ring_slot',   'smallint',                 false),
+             ('ring_live',   'smallint',                 false),
              ('archive_slot', 'smallint',                false),
              ('archive_rotated_at', 'timestamp with time zone', false),
              ('archive_retention', 'interval',           false)$$,

@@ -32,8 +32,8 @@ SELECT ring_slot FROM pgq.meta WHERE queue_name = 'rt';
 SELECT pgq.send('rt', '{"n": 4}');
 SELECT tableoid::regclass AS child, msg_id FROM pgq.q_rt ORDER BY msg_id;
 SELECT msg_id, read_ct FROM pgq.read('rt', 0, 10);
--- the next run moves them into the current child and truncates the old one (slot 2 is empty,
--- and slot 1 has reached 8 kB: it rotates again)
+-- the next run moves them into the current child and truncates the old one (and, having
+-- taken one lock, does not rotate again in the same run)
 SELECT * FROM pgq.maintain_queue('rt');
 SELECT tableoid::regclass AS child, msg_id, read_ct FROM pgq.q_rt ORDER BY msg_id;
 SELECT pg_relation_size('pgq."q_rt$0"') AS truncated_size;
@@ -77,6 +77,7 @@ SELECT archive_retention IS NULL AS forever FROM pgq.meta WHERE queue_name = 'rt
 
 -- errors
 SELECT pgq.set_retention('rt', '0.5 seconds');
+SELECT pgq.set_retention('rt', '101 years');
 SELECT pgq.set_retention('rt_part', '1 day');
 SELECT pgq.set_retention('nope', '1 day');
 SELECT * FROM pgq.maintain_queue('rt', 0);

@@ -264,7 +264,7 @@ my $src_deps = $node->safe_psql('src', $deps_sql);
 is(scalar(() = $src_data =~ /^q_orders /mg) . ' ' . scalar(() = $src_data =~ /^a_orders /mg)
 	  . ' ' . scalar(() = $src_data =~ /^q_events /mg) . ' ' . scalar(() = $src_data =~ /^a_purged /mg),
 	'6 2 3 1', 'src: 6 messages and 2 archived in orders, 3 in events, 1 archived in purged');
-like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f,100,0,0,,\)$/m,
+like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f,100,0,1,0,,\)$/m,
 	'src: pgq.meta has orders with its created_at, its owner, its notification interval and its ring');
 unlike($src_data, qr/gone/, 'src: the dropped queue is gone');
 is(join(',', $src_data =~ /^seq (\S+ \d+ \w+)$/mg),
