@@ -5,15 +5,17 @@
  *		that holds no message any more is emptied with TRUNCATE, which frees
  *		its space at once, whatever snapshots other sessions hold.
  *
- * q_<name> and a_<name> keep their definitions and are what everyone reads
- * (and what privileges and row-level security are set on); each has
- * PGQ_RING_SIZE children that inherit from it, q_<name>$0, $1, $2 (a "$"
- * cannot be in a queue name, so no queue's table can take a child's
- * name).  pgq.meta.ring_slot says which child sends write to, and
- * archive_slot which child archive writes to.  Reads, deletes and every
- * statement by msg_id go through the parent, which finds the rows in
- * whichever child holds them; msg_ids still come from q_<name>'s identity
- * sequence, the children's default.
+ * q_<name> and a_<name> keep their definitions (and are what privileges and
+ * row-level security are set on); each has PGQ_RING_SIZE children that
+ * inherit from it, q_<name>$0, $1, $2 (a "$" cannot be in a queue name, so
+ * no queue's table can take a child's name).  pgq.meta.ring_slot says which
+ * child sends write to, archive_slot which child archive writes to, and
+ * ring_live which children (and whether q_<name> itself, after an update
+ * from a release before the ring) may hold messages.  While that is the
+ * child written to alone, every statement reads and deletes in that child
+ * only (ONLY pgq."q_<name>$k", statements.c); else through q_<name>, which
+ * finds the rows in whichever child holds them.  msg_ids still come from
+ * q_<name>'s identity sequence, the children's default.
  *
  * maintain_queue (run by pgq.maintain(), which a scheduler calls) does the
  * rest, each step only with its locks in hand:
@@ -30,10 +32,17 @@
  *   transaction whose snapshot is older than the move misses them (as any
  *   TRUNCATE shows such a snapshot an empty table).
  * - The current child is rotated when its table and indexes have reached
- *   pgq.rotation_size and the next child is empty: meta.ring_slot moves on,
- *   and every backend learns it through the relcache invalidation of
- *   q_<name> sent at commit.  A transaction that started writing before
- *   may still add to the old child: those rows are live rows like any other.
+ *   pgq.rotation_size and the next child is empty: ring_slot moves on and
+ *   the next child joins ring_live, under an ACCESS EXCLUSIVE lock of
+ *   q_<name>.  So no transaction that read the queue's settings before (and
+ *   may read one child only, or send to the old one) still runs when it
+ *   commits, and every later transaction reads its invalidation when it
+ *   takes its own lock of q_<name>, before it chooses a plan (plancache.c).
+ *   A clear only takes a table out of ring_live: a stale plan that reads
+ *   through q_<name> reads more than it needs, never less.
+ * - At most one step of a run takes an ACCESS EXCLUSIVE lock (kept until
+ *   the transaction ends, with every statement on the queue waiting behind
+ *   it); each waits lock_timeout_ms at most.
  * - The archive, when the queue has a retention, rotates every half
  *   retention: the next child, whose newest row is then at least the
  *   retention old, is truncated and becomes the one written to.  Archived
@@ -464,8 +473,11 @@ maintain_one(const char *name, RingResult *res)
 
 	/*
 	 * Clear what is no longer written to but may hold rows: the other
-	 * children, the parent.  (One may have rows without its bit only if
-	 * they were written by hand; then they stay.)
+	 * children, the parent.  A table holds rows without its bit only if
+	 * they were written around pgq (by hand, or by a session still running
+	 * the library of a release before the ring, which writes to q_<name>):
+	 * reads of one child do not see them, so they are moved too, and every
+	 * backend's low-water marks, which may have passed them, are forgotten.
 	 */
 	for (i = 0; i < PGQ_RING_SIZE && !locked; i++)
 	{
@@ -473,7 +485,7 @@ maintain_one(const char *name, RingResult *res)
 		Oid			relid = i == 0 ? qparent : child_oid('q', name, (slot + i) % PGQ_RING_SIZE);
 		ClearArg	arg;
 
-		if (!OidIsValid(relid) || (live & bit) == 0)
+		if (!OidIsValid(relid) || ((live & bit) == 0 && rel_blocks(relid) == 0))
 			continue;
 		if (rel_blocks(relid) > 0 &&
 			select_int8(psprintf("SELECT pg_catalog.count(*) FROM"
@@ -491,6 +503,8 @@ maintain_one(const char *name, RingResult *res)
 		{
 			res->truncated++;
 			res->moved += arg.moved;
+			if ((live & bit) == 0 && arg.moved > 0)
+				pgq_low_note_past_write(qparent, DT_NOBEGIN);
 			live &= ~bit;
 			set_meta(name, qparent, psprintf("ring_live = %d", live));
 			locked = true;

@@ -114,6 +114,8 @@ pgq_maintenance_main(Datum main_arg pg_attribute_unused())
 	BackgroundWorkerInitializeConnection(db, NULL, 0);
 	pgstat_report_appname("pgq maintenance");
 	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	/* maintenance judges what is committed now, whatever the server's default */
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{
