@@ -34,7 +34,6 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "pgq.h"
@@ -117,53 +116,6 @@ pgq_notify_committed(Oid relid)
 
 	if (entry != NULL)
 		entry->at = GetCurrentTimestamp();
-}
-
-/*
- * The notification setting of a queue from pgq.meta: true, with the
- * throttle interval, if it has notifications.  Connected to SPI as the
- * tables' owner.
- */
-bool
-pgq_read_queue_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_live,
-						int *archive_slot)
-{
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull[4] = {true, true, true, true};
-	Datum		d[4] = {0, 0, 0, 0};
-	int			rc;
-	int			i;
-	SPIPlanPtr	plan;
-
-	/*
-	 * As committed now, not as the caller's snapshot shows it: the values
-	 * are kept until the next change of the queue's settings invalidates
-	 * them.
-	 */
-	plan = SPI_prepare("SELECT notify_throttle_ms, ring_slot, archive_slot, ring_live FROM pgq.meta"
-					   " WHERE queue_name OPERATOR(pg_catalog.=) $1", 1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	values[0] = CStringGetTextDatum(queue->name);
-	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							  true, false, 1);
-	SPI_freeplan(plan);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pgq: reading the settings of queue \"%s\" failed: %s",
-			 queue->name, SPI_result_code_string(rc));
-	for (i = 0; i < 4 && SPI_processed == 1; i++)
-		d[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
-	*ring_slot = isnull[1] ? -1 : DatumGetInt16(d[1]);
-	*archive_slot = isnull[2] ? -1 : DatumGetInt16(d[2]);
-	/* without a ring, or not known: everything may hold rows */
-	*ring_live = isnull[3] ? -1 : DatumGetInt16(d[3]);
-	if (*ring_slot >= PGQ_RING_SIZE || *archive_slot >= PGQ_RING_SIZE)
-		elog(ERROR, "pgq: queue \"%s\" has a bad ring slot", queue->name);
-	if (isnull[0])
-		return false;
-	*throttle_ms = DatumGetInt32(d[0]);
-	return true;
 }
 
 /*

@@ -251,8 +251,6 @@ extern TimestampTz pgq_low_bound(Oid relid);
 /* notify.c */
 extern void pgq_notify_after_send(PgqQueue *queue);
 extern void pgq_notify_committed(Oid relid);
-extern bool pgq_read_queue_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot,
-									int *ring_live, int *archive_slot);
 
 /* execute.c */
 extern Oid	pgq_schema_owner(void);

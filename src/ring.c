@@ -82,7 +82,6 @@ int			pgq_rotation_size_kb = 65536;
 
 /* the columns of a queue table, as copied from one child to another */
 #define RING_Q_COLUMNS "msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
-#define RING_A_COLUMNS RING_Q_COLUMNS ", archived_at"
 
 /* what one run of maintain_queue did */
 typedef struct RingResult
@@ -109,6 +108,16 @@ child_oid(char prefix, const char *name, int slot)
 }
 
 /*
+ * Does queue name's archive take part in the ring?  Not once
+ * convert_archive_partitioned has handed it to pg_partman.
+ */
+static bool
+archive_in_ring(const char *name)
+{
+	return get_rel_relkind(pgq_queue_table("a_", name)) == RELKIND_RELATION;
+}
+
+/*
  * Make the children of queue name's tables, as the tables' owner (between
  * pgq_begin and pgq_end), unlogged if the queue is.  Each has the primary
  * key and index of its parent, row-level security with no policy (the
@@ -121,8 +130,7 @@ pgq_create_ring(const char *name, bool unlogged)
 	Oid			seqid = pgq_msg_id_sequence(pgq_queue_table("q_", name));
 	const char *seq = quote_literal_cstr(quote_qualified_identifier(PGQ_SCHEMA,
 																	get_rel_name(seqid)));
-	/* an archive convert_archive_partitioned partitioned is pg_partman's */
-	int			ntables = get_rel_relkind(pgq_queue_table("a_", name)) == RELKIND_RELATION ? 2 : 1;
+	int			ntables = archive_in_ring(name) ? 2 : 1;
 	int			nestlevel = pgq_pin_ddl_settings();
 	int			slot;
 
@@ -196,8 +204,8 @@ pgq_make_ring(PG_FUNCTION_ARGS)
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
 	PgqExec		exec;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
 
 	if (!superuser() && !has_privs_of_role(GetUserId(), pgq_tables_owner()))
 		ereport(ERROR,
@@ -213,14 +221,12 @@ pgq_make_ring(PG_FUNCTION_ARGS)
 			pgq_create_ring(name,
 							get_rel_persistence(queue.relid) == RELPERSISTENCE_UNLOGGED);
 		values[0] = CStringGetTextDatum(name);
+		values[1] = BoolGetDatum(archive_in_ring(name));
 		if (SPI_execute_with_args("UPDATE pgq.meta SET ring_slot = 0, ring_live = "
 								  CppAsString2(PGQ_RING_PARENT_BIT) " OPERATOR(pg_catalog.|) 1,"
-								  " archive_slot = CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'r' THEN 0 END"
-								  " FROM pg_catalog.pg_class c"
-								  " WHERE queue_name OPERATOR(pg_catalog.=) $1 AND ring_slot IS NULL"
-								  " AND c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident('pgq')"
-								  "  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident('a_' OPERATOR(pg_catalog.||) $1))",
-								  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+								  " archive_slot = CASE WHEN $2 THEN 0 END"
+								  " WHERE queue_name OPERATOR(pg_catalog.=) $1 AND ring_slot IS NULL",
+								  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "pgq: registering the ring of queue \"%s\" failed", name);
 	}
 	pgq_end(&exec);
