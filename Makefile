@@ -21,7 +21,8 @@ OBJS = \
 	src/notify.o \
 	src/lowwater.o \
 	src/ring.o \
-	src/worker.o
+	src/worker.o \
+	src/policy.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

@@ -25,7 +25,30 @@ ALTER TABLE pgq.meta ADD COLUMN notify_throttle_ms integer,
     ADD COLUMN ring_live smallint,
     ADD COLUMN archive_slot smallint,
     ADD COLUMN archive_rotated_at timestamptz,
-    ADD COLUMN archive_retention interval;
+    ADD COLUMN archive_retention interval,
+    ADD COLUMN max_deliveries integer,
+    ADD COLUMN dead_letter_queue text,
+    ADD COLUMN retry_backoff text,
+    ADD COLUMN retry_delay interval,
+    ADD COLUMN retry_delay_max interval,
+    ADD COLUMN retry_jitter boolean,
+    ADD COLUMN priorities boolean NOT NULL DEFAULT false,
+    ADD COLUMN dedup_window interval,
+    ADD COLUMN max_depth bigint;
+
+-- each message's priority (send(..., priority)), 0 for those there are
+DO $$
+DECLARE
+    q text;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgq.meta m
+              WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' OPERATOR(pg_catalog.||) m.queue_name)) IS NOT NULL
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ADD COLUMN priority pg_catalog.int2 NOT NULL DEFAULT 0',
+                                  'q_' OPERATOR(pg_catalog.||) q);
+    END LOOP;
+END
+$$;
 
 --
 -- Every queue but the partitioned ones gets its ring of child tables.  The
@@ -107,3 +130,73 @@ CREATE FUNCTION pgq.disable_notify_insert(queue_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'pgq_disable_notify_insert'
 LANGUAGE C VOLATILE;
+
+--
+-- Delivery policies: a queue hands a message out max_deliveries times at
+-- most, then moves it to its dead-letter queue (or its archive); a read
+-- hides a message longer each time it is handed out again (retry_backoff);
+-- priorities; deduplication keys; a maximum depth.  See set_policy.
+--
+CREATE FUNCTION pgq.create_queue(queue_name text, unlogged boolean, policy jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_create_queue_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.set_policy(queue_name text, policy jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pgq_set_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.policy(queue_name text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pgq_policy'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION pgq.send(queue_name text, msg jsonb, headers jsonb, delay integer,
+                         priority integer, dedup_key text DEFAULT NULL)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'pgq_send_ext'
+LANGUAGE C VOLATILE ROWS 1;
+
+CREATE FUNCTION pgq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer,
+                               priority integer)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'pgq_send_batch_ext'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.nack(queue_name text, msg_id bigint, delay integer DEFAULT NULL)
+RETURNS SETOF pgq.message_record
+AS 'MODULE_PATHNAME', 'pgq_nack'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.redrive(queue_name text, msg_ids bigint[] DEFAULT NULL,
+                            max_messages integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'pgq_redrive'
+LANGUAGE C VOLATILE;
+
+-- counts since the server started (pgq in shared_preload_libraries; else NULL)
+CREATE FUNCTION pgq.stats(queue_name text,
+                          OUT dead_lettered bigint, OUT redelivered bigint,
+                          OUT rolled_back_deliveries bigint, OUT nacked bigint,
+                          OUT deduplicated bigint, OUT refused_full bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgq_stats'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.priority_stats(queue_name text,
+                                   OUT priority integer, OUT oldest_visible_age_sec integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pgq_priority_stats'
+LANGUAGE C VOLATILE;
+
+-- every queue, for exporters: its depth against its limit, and the counts
+CREATE VIEW pgq.queue_stats WITH (security_invoker = true) AS
+SELECT m.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
+       mt.oldest_msg_age_sec, s.dead_lettered, s.redelivered, s.rolled_back_deliveries,
+       s.nacked, s.deduplicated, s.refused_full, mt.scrape_time
+  FROM pgq.meta m,
+       LATERAL pgq.metrics(m.queue_name) mt,
+       LATERAL pgq.stats(m.queue_name) s;
+REVOKE ALL ON pgq.queue_stats FROM PUBLIC;
+GRANT SELECT ON pgq.queue_stats TO pg_monitor;

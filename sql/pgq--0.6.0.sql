@@ -42,7 +42,17 @@ CREATE TABLE pgq.meta (
     ring_live      smallint,     -- bit n: q_<name>$<n> may hold rows; bit 3: q_<name> itself
     archive_slot   smallint,     -- a_<name>$<slot> is archived to; NULL: no ring
     archive_rotated_at timestamptz,  -- when archive_slot last changed
-    archive_retention  interval      -- NULL: archived rows are kept for ever (set_retention)
+    archive_retention  interval,     -- NULL: archived rows are kept for ever (set_retention)
+    -- the delivery policy (set_policy); NULL and false: none
+    max_deliveries     integer,      -- a message is handed out this many times at most
+    dead_letter_queue  text,         -- where it goes then; NULL: the archive
+    retry_backoff      text,         -- 'fixed' or 'exponential': a read hides it longer each time
+    retry_delay        interval,
+    retry_delay_max    interval,
+    retry_jitter       boolean,
+    priorities         boolean NOT NULL DEFAULT false,  -- send(..., priority) 0 to 9
+    dedup_window       interval,     -- a send's dedup_key holds this long
+    max_depth          bigint        -- sends beyond this many messages fail (53400)
 );
 COMMENT ON TABLE pgq.meta IS 'one row per pgq queue';
 
@@ -353,6 +363,76 @@ CREATE FUNCTION pgq.set_retention(queue_name text, retention interval)
 RETURNS void
 AS 'MODULE_PATHNAME', 'pgq_set_retention'
 LANGUAGE C VOLATILE;
+
+--
+-- Delivery policies: a queue hands a message out max_deliveries times at
+-- most, then moves it to its dead-letter queue (or its archive); a read
+-- hides a message longer each time it is handed out again (retry_backoff);
+-- priorities; deduplication keys; a maximum depth.  See set_policy.
+--
+CREATE FUNCTION pgq.create_queue(queue_name text, unlogged boolean, policy jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgq_create_queue_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.set_policy(queue_name text, policy jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pgq_set_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.policy(queue_name text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pgq_policy'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION pgq.send(queue_name text, msg jsonb, headers jsonb, delay integer,
+                         priority integer, dedup_key text DEFAULT NULL)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'pgq_send_ext'
+LANGUAGE C VOLATILE ROWS 1;
+
+CREATE FUNCTION pgq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer,
+                               priority integer)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'pgq_send_batch_ext'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.nack(queue_name text, msg_id bigint, delay integer DEFAULT NULL)
+RETURNS SETOF pgq.message_record
+AS 'MODULE_PATHNAME', 'pgq_nack'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.redrive(queue_name text, msg_ids bigint[] DEFAULT NULL,
+                            max_messages integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'pgq_redrive'
+LANGUAGE C VOLATILE;
+
+-- counts since the server started (pgq in shared_preload_libraries; else NULL)
+CREATE FUNCTION pgq.stats(queue_name text,
+                          OUT dead_lettered bigint, OUT redelivered bigint,
+                          OUT rolled_back_deliveries bigint, OUT nacked bigint,
+                          OUT deduplicated bigint, OUT refused_full bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgq_stats'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgq.priority_stats(queue_name text,
+                                   OUT priority integer, OUT oldest_visible_age_sec integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pgq_priority_stats'
+LANGUAGE C VOLATILE;
+
+-- every queue, for exporters: its depth against its limit, and the counts
+CREATE VIEW pgq.queue_stats WITH (security_invoker = true) AS
+SELECT m.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
+       mt.oldest_msg_age_sec, s.dead_lettered, s.redelivered, s.rolled_back_deliveries,
+       s.nacked, s.deduplicated, s.refused_full, mt.scrape_time
+  FROM pgq.meta m,
+       LATERAL pgq.metrics(m.queue_name) mt,
+       LATERAL pgq.stats(m.queue_name) s;
+REVOKE ALL ON pgq.queue_stats FROM PUBLIC;
+GRANT SELECT ON pgq.queue_stats TO pg_monitor;
 
 --
 -- Access

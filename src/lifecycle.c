@@ -48,6 +48,7 @@
 
 PG_FUNCTION_INFO_V1(pgq_create_queue);
 PG_FUNCTION_INFO_V1(pgq_create);
+PG_FUNCTION_INFO_V1(pgq_create_queue_policy);
 PG_FUNCTION_INFO_V1(pgq_create_unlogged);
 PG_FUNCTION_INFO_V1(pgq_create_partitioned);
 PG_FUNCTION_INFO_V1(pgmq_drop_queue);
@@ -63,7 +64,7 @@ static void check_new_queue_name(const char *name);
 static bool may_create_queues(void);
 static void check_may_create_queues(void);
 static void create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged);
-static void create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
+static bool create_queue(const char *name, bool unlogged, const PgqPartitioning *part);
 static Datum drop_queue(FunctionCallInfo fcinfo);
 static const char *partition_clause(const PgqPartitioning *part, const char *column);
 static void append_archive_ddl(StringInfo ddl, const char *name, const char *clock,
@@ -409,7 +410,8 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
 					 " vt pg_catalog.timestamptz NOT NULL DEFAULT %s,"
 					 " message pg_catalog.jsonb,"
 					 " headers pg_catalog.jsonb,"
-					 " last_read_at pg_catalog.timestamptz%s);",
+					 " last_read_at pg_catalog.timestamptz,"
+					 " priority pg_catalog.int2 NOT NULL DEFAULT 0%s);",
 					 unlogged ? "UNLOGGED " : "", qtab, qkey, clock, qpart);
 	appendStringInfo(&ddl,
 					 "CREATE INDEX %s ON pgq.%s (vt, msg_id);",
@@ -466,7 +468,7 @@ pgq_create_queue_tables(const char *name, bool unlogged, Oid owner,
  * companions), owned by the caller.  Creating an existing queue of the
  * caller's is a NOTICE.
  */
-static void
+static bool
 create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 {
 	Oid			argtypes[4] = {TEXTOID, BOOLOID, REGROLEOID, BOOLOID};
@@ -501,7 +503,7 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 		{
 			ereport(NOTICE,
 					(errmsg("queue \"%s\" already exists, skipping", name)));
-			return;
+			return false;
 		}
 	}
 
@@ -523,6 +525,7 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 							  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pgq: registering queue \"%s\" failed", name);
 	pgq_end(&exec);
+	return true;
 }
 
 /*
@@ -538,7 +541,28 @@ pgq_create_queue(PG_FUNCTION_ARGS)
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "unlogged");
-	create_queue(name, PG_GETARG_BOOL(1), NULL);
+	(void) create_queue(name, PG_GETARG_BOOL(1), NULL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * create_queue(queue_name text, unlogged boolean, policy jsonb) returns void
+ *
+ * create_queue with a delivery policy (policy.c), for a role that may
+ * execute pgq.create_queue(text, boolean).  A queue of the caller's that
+ * exists already is left as it is (NOTICE), its policy too.
+ */
+Datum
+pgq_create_queue_policy(PG_FUNCTION_ARGS)
+{
+	char		name[PGQ_MAX_NAME_LEN + 1];
+
+	pgq_get_queue_name(fcinfo, 0, name);
+	pgq_check_not_null(fcinfo, 1, "unlogged");
+	pgq_check_not_null(fcinfo, 2, "policy");
+	check_may_create_queues();
+	if (create_queue(name, PG_GETARG_BOOL(1), NULL))
+		pgq_apply_policy(name, PG_GETARG_JSONB_P(2));
 	PG_RETURN_VOID();
 }
 
@@ -556,7 +580,7 @@ create_by_pgmq_name(FunctionCallInfo fcinfo, bool unlogged)
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	check_may_create_queues();
-	create_queue(name, unlogged, NULL);
+	(void) create_queue(name, unlogged, NULL);
 }
 
 Datum
@@ -597,7 +621,7 @@ pgq_create_partitioned(PG_FUNCTION_ARGS)
 	check_may_create_queues();
 	pgq_check_partitioned_name(name);
 	pgq_parse_partitioning(interval, retention, &part);
-	create_queue(name, false, &part);
+	(void) create_queue(name, false, &part);
 	PG_RETURN_VOID();
 }
 
@@ -703,6 +727,7 @@ drop_queue(FunctionCallInfo fcinfo)
 	if (OidIsValid(atab))
 		LockRelationOid(atab, AccessExclusiveLock);
 	pgq_drop_ring(name);
+	pgq_drop_policy_objects(name);
 	if (OidIsValid(qtab))
 		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
 					SPI_OK_UTILITY, "dropping the tables", name);

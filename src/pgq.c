@@ -4,8 +4,9 @@
  *		Module entry point: the settings pgq defines.
  *
  * Shared memory, when pgq is in shared_preload_libraries, holds the table
- * of waiting readers (wait.c) and the writers' low-water entries
- * (lowwater.c); the maintenance workers (worker.c) are registered then
+ * of waiting readers (wait.c), the writers' low-water entries
+ * (lowwater.c), and the counters and rolled-back deliveries of the delivery
+ * policies (policy.c); the maintenance workers (worker.c) are registered then
  * too.  Backend-local state: the plan cache (plancache.c), the tables'
  * owner (execute.c), what the transaction did to queues (wait.c),
  * notification times (notify.c) and the settings.
@@ -48,6 +49,7 @@ _PG_init(void)
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	pgq_wait_init();
+	pgq_policy_init();
 	pgq_worker_init();
 	MarkGUCPrefixReserved("pgq");
 }

@@ -24,6 +24,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/acl.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 /* longest queue name: keeps "q_<name>_msg_id_seq" and friends within NAMEDATALEN */
@@ -59,11 +60,33 @@ typedef enum PgqStmt
 	PGQ_STMT_METRICS_SAMPLE,
 	PGQ_STMT_NEXT_VT,
 	PGQ_STMT_LOW_PROBE,
+	/* delivery policies (policy.c) */
+	PGQ_STMT_SEND_EXT,
+	PGQ_STMT_SEND_BATCH_EXT,
+	PGQ_STMT_SEND_MOVED,
+	PGQ_STMT_READ_PRI,
+	PGQ_STMT_READ_PRI_PGMQ,
+	PGQ_STMT_POP_PRI,
+	PGQ_STMT_POP_PRI_PGMQ,
+	PGQ_STMT_CANDIDATES,
+	PGQ_STMT_CANDIDATES_PRI,
+	PGQ_STMT_DELIVER,
+	PGQ_STMT_DELIVER_PGMQ,
+	PGQ_STMT_DEAD_TAKE,
+	PGQ_STMT_DEAD_ARCHIVE,
+	PGQ_STMT_REDRIVE_TAKE,
+	PGQ_STMT_READ_CT,
+	PGQ_STMT_DEDUP_CLAIM,
+	PGQ_STMT_DEDUP_FIND,
+	PGQ_STMT_DEDUP_EXPIRE,
+	PGQ_STMT_DEPTH_BOUND,
+	PGQ_STMT_DEPTH_COUNT,
+	PGQ_STMT_PRIORITY_HEADS,
 	PGQ_NUM_STMTS
 } PgqStmt;
 
 /* one statement of the catalogue in statements.c */
-#define PGQ_STMT_MAX_ARGS	5
+#define PGQ_STMT_MAX_ARGS	7
 #define PGQ_STMT_MAX_COLS	7
 
 typedef struct PgqStmtDef
@@ -71,7 +94,8 @@ typedef struct PgqStmtDef
 	const char *what;			/* the operation, for messages */
 	/*
 	 * {q}: q_<name>, {a}: a_<name>, {seq}: the sequence; {qw}, {aw}: the
-	 * child of each that rows are written to (ring.c)
+	 * child of each that rows are written to (ring.c); {d}: d_<name>, the
+	 * deduplication keys (policy.c)
 	 */
 	const char *sql;
 	int			nargs;
@@ -81,6 +105,30 @@ typedef struct PgqStmtDef
 	int			expected_rc;	/* SPI_OK_* of a successful run */
 	bool		use_indexes;	/* planned without sequential or bitmap scans */
 } PgqStmtDef;
+
+/*
+ * A queue's delivery policy (policy.c), as pgq.meta has it; zeros: none.
+ */
+#define PGQ_PRIORITY_MAX	9		/* priorities are 0 (the default) to 9 (first) */
+typedef enum PgqBackoff
+{
+	PGQ_BACKOFF_NONE,
+	PGQ_BACKOFF_FIXED,
+	PGQ_BACKOFF_EXPONENTIAL
+} PgqBackoff;
+
+typedef struct PgqPolicy
+{
+	int32		max_deliveries; /* a read hands a message out this many times at most */
+	char		dead_letter_queue[PGQ_MAX_NAME_LEN + 1];	/* "": the archive */
+	PgqBackoff	backoff;
+	int64		retry_delay_us;
+	int64		retry_delay_max_us;
+	bool		retry_jitter;
+	bool		priorities;
+	int64		dedup_window_us;
+	int64		max_depth;
+} PgqPolicy;
 
 /*
  * A queue opened for one call: its validated name and the OID of q_<name>.
@@ -186,6 +234,29 @@ extern char *pgq_ring_child(char prefix, const char *name, int slot);
 extern void pgq_create_ring(const char *name, bool unlogged);
 extern void pgq_drop_ring(const char *name);
 
+/* policy.c */
+/* what pgq.stats() counts per queue, in shared memory */
+typedef enum PgqCounter
+{
+	PGQ_COUNT_DEAD_LETTERED,
+	PGQ_COUNT_REDELIVERED,
+	PGQ_COUNT_ROLLED_BACK,
+	PGQ_COUNT_NACKED,
+	PGQ_COUNT_DEDUPLICATED,
+	PGQ_COUNT_REFUSED_FULL,
+	PGQ_NUM_COUNTERS
+} PgqCounter;
+extern void pgq_policy_init(void);
+extern Size pgq_policy_shmem_size(void);
+extern void pgq_policy_shmem_init(void);
+extern void pgq_count(Oid relid, PgqCounter counter, uint64 n);
+extern bool pgq_policy_reads(const PgqPolicy *policy);
+extern uint64 pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
+							  Datum *values, const char *nulls, int32 qty);
+extern void pgq_check_depth(PgqQueue *queue, int64 adding);
+extern void pgq_apply_policy(const char *name, Jsonb *policy);
+extern void pgq_drop_policy_objects(const char *name);
+
 /* worker.c */
 extern void pgq_worker_init(void);
 
@@ -204,6 +275,7 @@ extern Oid	pgq_known_queue(const char *name, Oid role, AclMode required);
 extern void pgq_remember_queue(const char *name, Oid relid, Oid role, AclMode granted);
 extern bool pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms);
 extern TimestampTz pgq_queue_low(PgqQueue *queue, bool *probe);
+extern const PgqPolicy *pgq_queue_policy(PgqQueue *queue);
 extern void pgq_queue_set_low(PgqQueue *queue, TimestampTz low);
 
 /* wait.c */

@@ -62,6 +62,7 @@ typedef struct PgqPlanEntry
 	int			ring_slot;		/* the children written to, -1: none (ring.c) */
 	int			read_slot;		/* the one child that holds every row, -1: none */
 	int			archive_slot;
+	PgqPolicy	policy;			/* the delivery policy (policy.c) */
 	TimestampTz low;			/* reads start at vt >= low (lowwater.c) */
 	TimestampTz low_rescan_at;	/* from the head again at this time */
 	uint32		low_reads;		/* reads since the mark was last moved */
@@ -78,7 +79,7 @@ static void release_plans(PgqPlanEntry *entry);
 static SPIPlanPtr prepare_stmt(const PgqQueue *queue, PgqStmt stmt);
 static void load_settings(PgqPlanEntry *entry, PgqQueue *queue);
 static bool read_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_live,
-						  int *archive_slot);
+						  int *archive_slot, PgqPolicy *policy);
 
 static void
 init_plan_cache(void)
@@ -286,17 +287,19 @@ pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms)
 
 /*
  * The settings of a queue in pgq.meta: its ring's slots and live children
- * (-1 for each without a ring), and true, with the throttle interval, if it
- * has notifications (notify.c).  Connected to SPI as the tables' owner.
+ * (-1 for each without a ring), its delivery policy, and true, with the
+ * throttle interval, if it has notifications (notify.c).  Connected to SPI
+ * as the tables' owner.
  */
+#define NUM_SETTINGS 13
 static bool
 read_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_live,
-			  int *archive_slot)
+			  int *archive_slot, PgqPolicy *policy)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull[4] = {true, true, true, true};
-	Datum		d[4] = {0, 0, 0, 0};
+	bool		isnull[NUM_SETTINGS];
+	Datum		d[NUM_SETTINGS];
 	int			rc;
 	int			i;
 	SPIPlanPtr	plan;
@@ -306,8 +309,14 @@ read_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_liv
 	 * are kept until the next change of the queue's settings invalidates
 	 * them.
 	 */
-	plan = SPI_prepare("SELECT notify_throttle_ms, ring_slot, archive_slot, ring_live FROM pgq.meta"
-					   " WHERE queue_name OPERATOR(pg_catalog.=) $1", 1, argtypes);
+	plan = SPI_prepare("SELECT notify_throttle_ms, ring_slot, archive_slot, ring_live,"
+					   " max_deliveries, dead_letter_queue, retry_backoff,"
+					   " (pg_catalog.date_part('epoch', retry_delay) OPERATOR(pg_catalog.*) 1e6)::pg_catalog.int8,"
+					   " (pg_catalog.date_part('epoch', retry_delay_max) OPERATOR(pg_catalog.*) 1e6)::pg_catalog.int8,"
+					   " retry_jitter, priorities,"
+					   " (pg_catalog.date_part('epoch', dedup_window) OPERATOR(pg_catalog.*) 1e6)::pg_catalog.int8,"
+					   " max_depth"
+					   " FROM pgq.meta WHERE queue_name OPERATOR(pg_catalog.=) $1", 1, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "pgq: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	values[0] = CStringGetTextDatum(queue->name);
@@ -317,14 +326,35 @@ read_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_liv
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "pgq: reading the settings of queue \"%s\" failed: %s",
 			 queue->name, SPI_result_code_string(rc));
-	for (i = 0; i < 4 && SPI_processed == 1; i++)
-		d[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
+	for (i = 0; i < NUM_SETTINGS; i++)
+	{
+		isnull[i] = true;
+		d[i] = (Datum) 0;
+		if (SPI_processed == 1)
+			d[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
+	}
 	*ring_slot = isnull[1] ? -1 : DatumGetInt16(d[1]);
 	*archive_slot = isnull[2] ? -1 : DatumGetInt16(d[2]);
 	/* without a ring, or not known: everything may hold rows */
 	*ring_live = isnull[3] ? -1 : DatumGetInt16(d[3]);
 	if (*ring_slot >= PGQ_RING_SIZE || *archive_slot >= PGQ_RING_SIZE)
 		elog(ERROR, "pgq: queue \"%s\" has a bad ring slot", queue->name);
+
+	memset(policy, 0, sizeof(PgqPolicy));
+	policy->max_deliveries = isnull[4] ? 0 : DatumGetInt32(d[4]);
+	if (!isnull[5])
+		strlcpy(policy->dead_letter_queue, TextDatumGetCString(d[5]),
+				sizeof(policy->dead_letter_queue));
+	if (!isnull[6])
+		policy->backoff = strcmp(TextDatumGetCString(d[6]), "exponential") == 0 ?
+			PGQ_BACKOFF_EXPONENTIAL : PGQ_BACKOFF_FIXED;
+	policy->retry_delay_us = isnull[7] ? 0 : DatumGetInt64(d[7]);
+	policy->retry_delay_max_us = isnull[8] ? 0 : DatumGetInt64(d[8]);
+	policy->retry_jitter = !isnull[9] && DatumGetBool(d[9]);
+	policy->priorities = !isnull[10] && DatumGetBool(d[10]);
+	policy->dedup_window_us = isnull[11] ? 0 : DatumGetInt64(d[11]);
+	policy->max_depth = isnull[12] ? 0 : DatumGetInt64(d[12]);
+
 	if (isnull[0])
 		return false;
 	*throttle_ms = DatumGetInt32(d[0]);
@@ -353,7 +383,8 @@ load_settings(PgqPlanEntry *entry, PgqQueue *queue)
 
 	if (entry->settings_known)
 		return;
-	entry->notify_ms = read_settings(queue, &ms, &ring_slot, &ring_live, &archive_slot) ? ms : -1;
+	entry->notify_ms = read_settings(queue, &ms, &ring_slot, &ring_live, &archive_slot,
+									 &entry->policy) ? ms : -1;
 	read_slot = (ring_slot >= 0 && ring_live == (1 << ring_slot)) ? ring_slot : -1;
 	for (i = 0; i < PGQ_NUM_STMTS; i++)
 	{
@@ -372,6 +403,28 @@ load_settings(PgqPlanEntry *entry, PgqQueue *queue)
 	entry->read_slot = read_slot;
 	entry->archive_slot = archive_slot;
 	entry->settings_known = true;
+}
+
+/*
+ * The queue's delivery policy (policy.c), read from pgq.meta the first time
+ * and after any invalidation of the queue's table.  The caller holds a lock
+ * on the table.  The result is valid until the next call of a function of
+ * this file.
+ */
+const PgqPolicy *
+pgq_queue_policy(PgqQueue *queue)
+{
+	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
+
+	if (!entry->settings_known)
+	{
+		PgqExec		exec;
+
+		pgq_begin(&exec);
+		load_settings(entry, queue);
+		pgq_end(&exec);
+	}
+	return &entry->policy;
 }
 
 /*

@@ -307,8 +307,8 @@ pgq_meta_owner(const char *name, bool latest)
  * (0.6.0): after the library is installed and before ALTER EXTENSION pgq
  * UPDATE, the queue tables may still belong to the roles that made them
  * (before 0.4.0), the result types have another column order (before
- * 0.5.0), and pgq.meta lacks the notification setting and the rotation ring (before
- * 0.6.0).  pgq's own update scripts, which run the library on the objects
+ * 0.5.0), and pgq.meta lacks the notification setting, the rotation ring and the
+ * delivery policy (before 0.6.0).  pgq's own update scripts, which run the library on the objects
  * of the version they update, are let through.  Returns the OID of
  * pgq.meta.  (pgq_tables_owner calls this; its result is kept until
  * pgq.meta or schema pgq changes.)
@@ -320,7 +320,7 @@ pgq_check_extension_updated(void)
 
 	if (creating_extension && CurrentExtensionObject == get_extension_oid("pgq", true))
 		return meta;
-	if (!OidIsValid(meta) || get_attnum(meta, "ring_slot") == InvalidAttrNumber)
+	if (!OidIsValid(meta) || get_attnum(meta, "max_depth") == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension pgq must be updated before it is used"),
@@ -437,6 +437,8 @@ pgq_check_queue_tables(const char *name, Oid relid)
 					 errhint("Drop and create the queue again, or restore its tables as pgq.create_queue made them.")));
 		for (i = 0; i < lengthof(columns); i++)
 			check_column(rel, name, columns[i], types[i]);
+		if (t == 0)
+			check_column(rel, name, "priority", INT2OID);
 		if (t == 1)
 			check_column(rel, name, "archived_at", TIMESTAMPTZOID);
 		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)

@@ -153,13 +153,20 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 	TimestampTz low;
 	bool		probe;
 	uint64		n;
+	const PgqPolicy *policy;
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = Int64GetDatum((int64) qty);
 	values[2] = TimestampTzGetDatum(new_vt);
 	low = read_low(queue, &probe);
 	values[4] = TimestampTzGetDatum(low);
-	n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
+	policy = pgq_queue_policy(queue);
+	if (pgq_policy_reads(policy))
+		n = pgq_policy_read(fcinfo, queue, dialect, values, nulls, qty);
+	else if (policy->priorities)
+		n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ_PRI, dialect), values, nulls);
+	else
+		n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
 	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
 	if (probe)
@@ -452,7 +459,10 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 
 		values[2] = TimestampTzGetDatum(low);
 		pgq_note_messages(queue.relid,
-						  run_message_stmt(fcinfo, &queue, DIALECT_STMT(PGQ_STMT_POP, dialect),
+						  run_message_stmt(fcinfo, &queue,
+										   pgq_queue_policy(&queue)->priorities ?
+										   DIALECT_STMT(PGQ_STMT_POP_PRI, dialect) :
+										   DIALECT_STMT(PGQ_STMT_POP, dialect),
 										   values, NULL),
 						  PGQ_NOTE_AT_ABORT, 0, 0);
 		if (probe)

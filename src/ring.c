@@ -81,7 +81,7 @@ PG_FUNCTION_INFO_V1(pgq_make_ring);
 int			pgq_rotation_size_kb = 65536;
 
 /* the columns of a queue table, as copied from one child to another */
-#define RING_Q_COLUMNS "msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
+#define RING_Q_COLUMNS "msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers, priority"
 
 /* what one run of maintain_queue did */
 typedef struct RingResult
@@ -625,6 +625,13 @@ maintain_step(void *arg)
 		return false;
 	pgq_begin(&exec);
 	a->done = maintain_one(a->name, &a->res);
+	/* deduplication keys whose window has passed (policy.c) */
+	if (a->done && OidIsValid(pgq_queue_table("d_", a->name)))
+	{
+		Datum		now = TimestampTzGetDatum(GetCurrentTimestamp());
+
+		pgq_run(&queue, PGQ_STMT_DEDUP_EXPIRE, &now, NULL, NULL);
+	}
 	pgq_end(&exec);
 	return a->done;
 }

@@ -33,14 +33,23 @@ PG_FUNCTION_INFO_V1(pgmq_send_at);
 PG_FUNCTION_INFO_V1(pgmq_send_batch);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_delay);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_at);
+PG_FUNCTION_INFO_V1(pgq_send_ext);
+PG_FUNCTION_INFO_V1(pgq_send_batch_ext);
 
 /* how the last argument gives the delay */
 typedef enum DelayKind
 {
 	DELAY_NONE,					/* no delay argument */
 	DELAY_SECONDS,				/* integer seconds from now */
-	DELAY_AT					/* timestamptz */
+	DELAY_AT,					/* timestamptz */
+	DELAY_EXT					/* integer seconds, 4th of send(..., priority, dedup_key) */
 } DelayKind;
+
+/* the arguments of pgq's own overloads, after the delay */
+#define EXT_DELAY_ARG		3
+#define EXT_PRIORITY_ARG	4
+#define EXT_DEDUP_ARG		5
+#define DEDUP_KEY_MAX		512	/* bytes */
 
 static TimestampTz visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *argname,
@@ -48,6 +57,8 @@ static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *arg
 static Datum stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, PgqDialect dialect,
 				   Datum checked);
 static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
+static void check_ext_policy(PgqQueue *queue, int32 priority, bool has_key);
+static bool dedup(PgqQueue *queue, text *key, int64 *msg_id);
 static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 
@@ -59,14 +70,14 @@ static TimestampTz
 visible_at(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	int			argno = PG_NARGS() - 1;
+	int			argno = kind == DELAY_EXT ? EXT_DELAY_ARG : PG_NARGS() - 1;
 	TimestampTz at;
 
 	if (kind == DELAY_NONE)
 		return now;
 
 	pgq_check_not_null(fcinfo, argno, "delay");
-	if (kind == DELAY_SECONDS)
+	if (kind == DELAY_SECONDS || kind == DELAY_EXT)
 		return pgq_seconds_from_now(now, PG_GETARG_INT32(argno), "delay", dialect);
 
 	at = PG_GETARG_TIMESTAMPTZ(argno);
@@ -134,6 +145,77 @@ sent(PgqQueue *queue, uint64 n, TimestampTz vt)
 }
 
 /*
+ * Refuse a priority, or a deduplication key, that the queue's policy does
+ * not take (55000): the message would not be what its sender meant.
+ */
+static void
+check_ext_policy(PgqQueue *queue, int32 priority, bool has_key)
+{
+	const PgqPolicy *policy = pgq_queue_policy(queue);
+
+	if (priority != 0 && !policy->priorities)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("queue \"%s\" has no priorities", queue->name),
+				 errhint("Its owner turns them on with pgq.set_policy('%s', '{\"priorities\": true}').",
+						 queue->name)));
+	if (has_key && policy->dedup_window_us <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("queue \"%s\" has no deduplication", queue->name),
+				 errhint("Its owner sets a dedup_window with pgq.set_policy().")));
+}
+
+/*
+ * Claim deduplication key for a send: false, with the msg_id the message
+ * is to have, if no message sent within the queue's window holds it; true,
+ * with that message's id, if one does.  A send of the same key whose
+ * transaction is open is waited for.  Connected to SPI as the tables'
+ * owner.
+ */
+static bool
+dedup(PgqQueue *queue, text *key, int64 *msg_id)
+{
+	int64		window = pgq_queue_policy(queue)->dedup_window_us;
+	Oid			seqid = pgq_msg_id_sequence(queue->relid);
+	int			attempt;
+	bool		isnull;
+
+	/* a key found expired between the two statements: claimed again */
+	for (attempt = 0; attempt < 3; attempt++)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		Datum		values[4];
+
+		values[0] = PointerGetDatum(key);
+		values[1] = TimestampTzGetDatum(now + window);
+		values[2] = TimestampTzGetDatum(now);
+		values[3] = ObjectIdGetDatum(seqid);
+		pgq_run(queue, PGQ_STMT_DEDUP_CLAIM, values, NULL, NULL);
+		if (SPI_processed == 1)
+		{
+			*msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+			return false;
+		}
+		/* held by a committed send: as committed now (a new snapshot) */
+		values[1] = values[2];
+		pgq_run(queue, PGQ_STMT_DEDUP_FIND, values, NULL, NULL);
+		if (SPI_processed == 1)
+		{
+			*msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+			return true;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not claim the deduplication key of a send to queue \"%s\"",
+					queue->name)));
+	return false;
+}
+
+/*
  * send(queue_name, msg [, headers] [, delay]) returns setof bigint: the new
  * message's msg_id, as one row (pgmq's shape).  Returned value per call:
  * the message is stored on the first call, whose result is the only row.
@@ -146,16 +228,36 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 	if (SRF_IS_FIRSTCALL())
 	{
 		int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
-		bool		has_headers = (nargs_no_delay == 3);
+		bool		has_headers = (kind == DELAY_EXT || nargs_no_delay == 3);
 		char		name[PGQ_MAX_NAME_LEN + 1];
 		PgqQueue	queue;
-		Datum		values[3];
-		char		nulls[3] = {' ', ' ', ' '};
+		Datum		values[6];
+		char		nulls[6] = {' ', ' ', ' ', ' ', 'n', ' '};
 		PgqExec		exec;
 		bool		isnull;
 		int64		msg_id;
+		int32		priority = 0;
+		text	   *dedup_key = NULL;
 
 		pgq_get_queue_name(fcinfo, 0, name);
+		if (kind == DELAY_EXT)
+		{
+			pgq_check_not_null(fcinfo, EXT_PRIORITY_ARG, "priority");
+			priority = PG_GETARG_INT32(EXT_PRIORITY_ARG);
+			if (priority < 0 || priority > PGQ_PRIORITY_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("priority must be from 0 to %d", PGQ_PRIORITY_MAX)));
+			if (!PG_ARGISNULL(EXT_DEDUP_ARG))
+			{
+				dedup_key = PG_GETARG_TEXT_PP(EXT_DEDUP_ARG);
+				if (VARSIZE_ANY_EXHDR(dedup_key) < 1 ||
+					VARSIZE_ANY_EXHDR(dedup_key) > DEDUP_KEY_MAX)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("dedup_key must be from 1 to %d bytes long", DEDUP_KEY_MAX)));
+			}
+		}
 		if (dialect == PGQ_DIALECT_PGQ)
 			pgq_check_not_null(fcinfo, 1, "msg");
 		values[0] = TimestampTzGetDatum(visible_at(fcinfo, kind, dialect));
@@ -174,14 +276,37 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 
 		values[0] = stamp(fcinfo, &queue, kind, dialect, values[0]);
 		pgq_begin(&exec);
-		pgq_run(&queue, PGQ_STMT_SEND, values, nulls, NULL);
-		if (SPI_processed != 1)
-			elog(ERROR, "pgq: send to queue \"%s\" stored " UINT64_FORMAT " rows",
-				 name, SPI_processed);
-		msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
-		sent(&queue, 1, DatumGetTimestampTz(values[0]));
-		pgq_end(&exec);
+		if (kind == DELAY_EXT)
+			check_ext_policy(&queue, priority, dedup_key != NULL);
+		if (dedup_key != NULL && dedup(&queue, dedup_key, &msg_id))
+		{
+			/* the key's message: nothing is stored */
+			pgq_end(&exec);
+			pgq_count(queue.relid, PGQ_COUNT_DEDUPLICATED, 1);
+		}
+		else
+		{
+			pgq_check_depth(&queue, 1);
+			if (kind == DELAY_EXT)
+			{
+				values[3] = Int16GetDatum((int16) priority);
+				if (dedup_key != NULL)
+				{
+					values[4] = Int64GetDatum(msg_id);
+					nulls[4] = ' ';
+				}
+				values[5] = ObjectIdGetDatum(pgq_msg_id_sequence(queue.relid));
+			}
+			pgq_run(&queue, kind == DELAY_EXT ? PGQ_STMT_SEND_EXT : PGQ_STMT_SEND,
+					values, nulls, NULL);
+			if (SPI_processed != 1)
+				elog(ERROR, "pgq: send to queue \"%s\" stored " UINT64_FORMAT " rows",
+					 name, SPI_processed);
+			msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+			sent(&queue, 1, DatumGetTimestampTz(values[0]));
+			pgq_end(&exec);
+		}
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		funcctx->max_calls = 1;
@@ -203,15 +328,26 @@ static Datum
 send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 {
 	int			nargs_no_delay = PG_NARGS() - (kind == DELAY_NONE ? 0 : 1);
-	bool		has_headers = (nargs_no_delay == 3);
+	bool		has_headers = (kind == DELAY_EXT || nargs_no_delay == 3);
 	char		name[PGQ_MAX_NAME_LEN + 1];
 	PgqQueue	queue;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 	int			nmsgs;
 	PgqExec		exec;
+	int32		priority = 0;
 
 	pgq_get_queue_name(fcinfo, 0, name);
+	if (kind == DELAY_EXT)
+	{
+		pgq_check_not_null(fcinfo, EXT_PRIORITY_ARG, "priority");
+		priority = PG_GETARG_INT32(EXT_PRIORITY_ARG);
+		if (priority < 0 || priority > PGQ_PRIORITY_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("priority must be from 0 to %d", PGQ_PRIORITY_MAX)));
+		values[3] = Int16GetDatum((int16) priority);
+	}
 
 	/* pgmq stores no message for a NULL array, and NULL for a NULL element */
 	if (dialect == PGQ_DIALECT_PGMQ && PG_ARGISNULL(1))
@@ -245,7 +381,11 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 
 	values[0] = stamp(fcinfo, &queue, kind, dialect, values[0]);
 	pgq_begin(&exec);
-	pgq_run(&queue, PGQ_STMT_SEND_BATCH, values, nulls, fcinfo);
+	if (kind == DELAY_EXT)
+		check_ext_policy(&queue, priority, false);
+	pgq_check_depth(&queue, nmsgs);
+	pgq_run(&queue, kind == DELAY_EXT ? PGQ_STMT_SEND_BATCH_EXT : PGQ_STMT_SEND_BATCH,
+			values, nulls, fcinfo);
 	if (SPI_processed != (uint64) nmsgs)
 		elog(ERROR, "pgq: send_batch to queue \"%s\" stored " UINT64_FORMAT " rows of %d",
 			 name, SPI_processed, nmsgs);
@@ -289,6 +429,28 @@ Datum
 pgq_send_batch_at(PG_FUNCTION_ARGS)
 {
 	return send_batch(fcinfo, DELAY_AT, PGQ_DIALECT_PGQ);
+}
+
+/*
+ * send(queue_name, msg, headers, delay integer, priority integer,
+ *		dedup_key text DEFAULT NULL) returns setof bigint
+ * send_batch(queue_name, msgs, headers, delay integer, priority integer)
+ *   returns setof bigint
+ *
+ * pgq's own overloads, with the delivery policies' arguments (policy.c).
+ * A send whose dedup_key a message sent within the queue's dedup_window
+ * holds returns that message's id and stores nothing.
+ */
+Datum
+pgq_send_ext(PG_FUNCTION_ARGS)
+{
+	return send_one(fcinfo, DELAY_EXT, PGQ_DIALECT_PGQ);
+}
+
+Datum
+pgq_send_batch_ext(PG_FUNCTION_ARGS)
+{
+	return send_batch(fcinfo, DELAY_EXT, PGQ_DIALECT_PGQ);
 }
 
 Datum

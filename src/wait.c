@@ -219,6 +219,8 @@ wait_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(pgq_low_shmem_size());
+	RequestAddinShmemSpace(pgq_policy_shmem_size());
+	RequestNamedLWLockTranche("pgq policy", 1);
 	if (pgq_max_waiters > 0)
 	{
 		RequestAddinShmemSpace(wait_shmem_size());
@@ -236,6 +238,7 @@ wait_shmem_startup(void)
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	pgq_low_shmem_init();
+	pgq_policy_shmem_init();
 	if (pgq_max_waiters > 0)
 	{
 		wait_shared = ShmemInitStruct("pgq waiters", wait_shmem_size(), &found);
