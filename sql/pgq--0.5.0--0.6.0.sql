@@ -36,7 +36,8 @@ ALTER TABLE pgq.meta ADD COLUMN notify_throttle_ms integer,
     ADD COLUMN dedup_window interval,
     ADD COLUMN max_depth bigint;
 
--- each message's priority (send(..., priority)), 0 for those there are
+-- each message's priority (send(..., priority)), 0 for those there are (queues
+-- made by adopt_queue, in the update to 0.4.0, have it already)
 DO $$
 DECLARE
     q text;
@@ -44,7 +45,7 @@ BEGIN
     FOR q IN SELECT m.queue_name FROM pgq.meta m
               WHERE pg_catalog.to_regclass(pg_catalog.format('pgq.%I', 'q_' OPERATOR(pg_catalog.||) m.queue_name)) IS NOT NULL
     LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ADD COLUMN priority pg_catalog.int2 NOT NULL DEFAULT 0',
+        EXECUTE pg_catalog.format('ALTER TABLE pgq.%I ADD COLUMN IF NOT EXISTS priority pg_catalog.int2 NOT NULL DEFAULT 0',
                                   'q_' OPERATOR(pg_catalog.||) q);
     END LOOP;
 END
@@ -192,11 +193,11 @@ LANGUAGE C VOLATILE;
 
 -- every queue, for exporters: its depth against its limit, and the counts
 CREATE VIEW pgq.queue_stats WITH (security_invoker = true) AS
-SELECT m.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
+SELECT mt.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
        mt.oldest_msg_age_sec, s.dead_lettered, s.redelivered, s.rolled_back_deliveries,
        s.nacked, s.deduplicated, s.refused_full, mt.scrape_time
-  FROM pgq.meta m,
-       LATERAL pgq.metrics(m.queue_name) mt,
-       LATERAL pgq.stats(m.queue_name) s;
+  FROM pgq.metrics_all() mt
+  JOIN pgq.meta m ON m.queue_name OPERATOR(pg_catalog.=) mt.queue_name
+  LEFT JOIN LATERAL pgq.stats(mt.queue_name) s ON true;
 REVOKE ALL ON pgq.queue_stats FROM PUBLIC;
 GRANT SELECT ON pgq.queue_stats TO pg_monitor;

@@ -425,12 +425,12 @@ LANGUAGE C VOLATILE;
 
 -- every queue, for exporters: its depth against its limit, and the counts
 CREATE VIEW pgq.queue_stats WITH (security_invoker = true) AS
-SELECT m.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
+SELECT mt.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
        mt.oldest_msg_age_sec, s.dead_lettered, s.redelivered, s.rolled_back_deliveries,
        s.nacked, s.deduplicated, s.refused_full, mt.scrape_time
-  FROM pgq.meta m,
-       LATERAL pgq.metrics(m.queue_name) mt,
-       LATERAL pgq.stats(m.queue_name) s;
+  FROM pgq.metrics_all() mt
+  JOIN pgq.meta m ON m.queue_name OPERATOR(pg_catalog.=) mt.queue_name
+  LEFT JOIN LATERAL pgq.stats(mt.queue_name) s ON true;
 REVOKE ALL ON pgq.queue_stats FROM PUBLIC;
 GRANT SELECT ON pgq.queue_stats TO pg_monitor;
 

@@ -511,6 +511,8 @@ create_queue(const char *name, bool unlogged, const PgqPartitioning *part)
 	pgq_begin(&exec);
 	/* a row left by tables dropped by hand: ours (checked above), replaced */
 	delete_meta_row(name);
+	/* and deduplication keys left by such tables: not the new queue's */
+	pgq_drop_dedup_table(name);
 	check_name_free(name);
 	pgq_create_queue_tables(name, unlogged, exec.save_userid, part);
 
@@ -714,8 +716,13 @@ drop_queue(FunctionCallInfo fcinfo)
 	 * not keep the owner from dropping the queue, and go with it.
 	 */
 	/* waiters on the queue end now rather than at their deadline (wait.c) */
+	/* another queue's dead-letter queue stays (2BP01), before anything waits or is woken */
+	pgq_drop_policy_objects(name);
 	if (OidIsValid(qtab))
+	{
 		pgq_wait_dropping(qtab);
+		pgq_forget_counts(qtab);
+	}
 	/*
 	 * The ring's children (ring.c) first, so that only what others built is
 	 * told of; the parents locked before them, in the order every statement
@@ -727,7 +734,6 @@ drop_queue(FunctionCallInfo fcinfo)
 	if (OidIsValid(atab))
 		LockRelationOid(atab, AccessExclusiveLock);
 	pgq_drop_ring(name);
-	pgq_drop_policy_objects(name);
 	if (OidIsValid(qtab))
 		pgq_run_sql(psprintf("DROP TABLE pgq.%s CASCADE", quote_identifier(get_rel_name(qtab))),
 					SPI_OK_UTILITY, "dropping the tables", name);
@@ -889,6 +895,29 @@ pgq_forget_dropped_queues(PG_FUNCTION_ARGS)
 				" AND d.schema_name OPERATOR(pg_catalog.=) 'pgq'"
 				" AND d.object_name OPERATOR(pg_catalog.=) pg_catalog.concat('q_', m.queue_name)",
 				SPI_OK_DELETE, "forgetting dropped queues", "*");
+	/*
+	 * Queues whose dead-letter queue that was send their dead letters to
+	 * their archive: a queue made later under the name, by anyone, must not
+	 * receive them.
+	 */
+	pgq_run_sql("UPDATE pgq.meta m SET dead_letter_queue = NULL"
+				" WHERE m.dead_letter_queue IS NOT NULL AND NOT EXISTS"
+				" (SELECT FROM pgq.meta l WHERE l.queue_name OPERATOR(pg_catalog.=) m.dead_letter_queue)"
+				" RETURNING m.queue_name",
+				SPI_OK_UPDATE_RETURNING, "forgetting dropped queues", "*");
+	{
+		uint64		i;
+
+		/* every backend reads those queues' settings again */
+		for (i = 0; i < SPI_processed; i++)
+		{
+			Oid			relid = pgq_queue_table("q_", SPI_getvalue(SPI_tuptable->vals[i],
+																   SPI_tuptable->tupdesc, 1));
+
+			if (OidIsValid(relid))
+				CacheInvalidateRelcacheByRelid(relid);
+		}
+	}
 	pgq_end(&exec);
 
 	PG_RETURN_VOID();

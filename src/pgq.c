@@ -49,7 +49,6 @@ _PG_init(void)
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	pgq_wait_init();
-	pgq_policy_init();
 	pgq_worker_init();
 	MarkGUCPrefixReserved("pgq");
 }

@@ -110,6 +110,7 @@ typedef struct PgqStmtDef
  * A queue's delivery policy (policy.c), as pgq.meta has it; zeros: none.
  */
 #define PGQ_PRIORITY_MAX	9		/* priorities are 0 (the default) to 9 (first) */
+#define PGQ_DEAD_LETTER_KEY	"pgq_dead_letter"	/* the headers' key of dead letters */
 typedef enum PgqBackoff
 {
 	PGQ_BACKOFF_NONE,
@@ -246,10 +247,11 @@ typedef enum PgqCounter
 	PGQ_COUNT_REFUSED_FULL,
 	PGQ_NUM_COUNTERS
 } PgqCounter;
-extern void pgq_policy_init(void);
 extern Size pgq_policy_shmem_size(void);
 extern void pgq_policy_shmem_init(void);
 extern void pgq_count(Oid relid, PgqCounter counter, uint64 n);
+extern void pgq_forget_counts(Oid relid);
+extern void pgq_drop_dedup_table(const char *name);
 extern bool pgq_policy_reads(const PgqPolicy *policy);
 extern uint64 pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 							  Datum *values, const char *nulls, int32 qty);

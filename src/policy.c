@@ -23,11 +23,12 @@
  * Deliveries that rolled back.  A consumer that reads inside its own
  * transaction and dies takes its read_ct increment with it: a message that
  * kills its consumer would never reach max_deliveries.  With pgq preloaded,
- * a read under max_deliveries remembers, for the transaction, what it
- * handed out; if the transaction (or the subtransaction that read) rolls
- * back, the deliveries are counted in shared memory, and the next read of
- * the message adds them to read_ct.  The table is bounded (PGQ_ROLLED_BACK_MAX
- * entries; beyond, deliveries are not counted) and lost with a restart.
+ * a read under max_deliveries records in shared memory, per message it
+ * handed out, its (sub)transaction id; the next read of the message adds
+ * the deliveries of that transaction to read_ct if it rolled back (see
+ * DeliveryEntry).  The table is bounded (PGQ_DELIVERIES_MAX entries, those
+ * of committed transactions swept when it is full; beyond, deliveries go
+ * uncounted) and lost with a restart.
  *
  * Counters (pgq.stats) live in shared memory too, per queue, like
  * pg_stat_*: counted when done, also in transactions that roll back, and
@@ -39,12 +40,14 @@
 
 #include <math.h>
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lwlock.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -64,24 +67,38 @@ PG_FUNCTION_INFO_V1(pgq_redrive);
 PG_FUNCTION_INFO_V1(pgq_stats);
 PG_FUNCTION_INFO_V1(pgq_priority_stats);
 
-#define PGQ_ROLLED_BACK_MAX	16384	/* messages whose rolled-back deliveries are counted */
+#define PGQ_DELIVERIES_MAX	16384	/* messages whose deliveries are remembered */
+#define PGQ_DELIVERY_KEEP_SECS	3600	/* a remembered delivery is kept this long at least */
 #define PGQ_STATS_MAX		1024	/* queues counted */
 #define PGQ_POLICY_ROUNDS	10		/* reads of a read that moved every message it found */
 #define SECONDS_MAX			31536000.0	/* a year: the longest delay or window */
 
-/* shared memory: rolled-back deliveries and counters */
-typedef struct RolledBackKey
+/*
+ * Shared memory: deliveries and counters.  An entry per message a read
+ * under max_deliveries handed out (or moved): the (sub)transaction that did
+ * it, and the deliveries that are lost if it rolls back (its own, and
+ * those of earlier readers that rolled back, which it added to read_ct).
+ * The next read of the message asks the transaction's fate: rolled back,
+ * the count is the message's; committed, read_ct has it already.  The row
+ * lock that keeps other readers away is the transaction's xid, and a
+ * transaction is marked rolled back in the commit log before its xid stops
+ * running: no reader can see the row unlocked and the fate unknown.
+ */
+typedef struct DeliveryKey
 {
 	int64		msg_id;
 	Oid			relid;
 	uint32		pad;			/* zeroed: the key is hashed as bytes */
-} RolledBackKey;
+} DeliveryKey;
 
-typedef struct RolledBackEntry
+typedef struct DeliveryEntry
 {
-	RolledBackKey key;
-	int32		count;
-} RolledBackEntry;
+	DeliveryKey key;
+	TransactionId xid;			/* who read (or moved) the message last */
+	int32		count;			/* deliveries lost if xid rolls back */
+	bool		delivered;		/* xid handed it out (else moved it) */
+	TimestampTz at;
+} DeliveryEntry;
 
 typedef struct StatsEntry
 {
@@ -92,29 +109,11 @@ typedef struct StatsEntry
 typedef struct PolicyShared
 {
 	LWLock	   *lock;
-	pg_atomic_uint32 nrolled;	/* entries in the rolled-back table */
 } PolicyShared;
 
 static PolicyShared *policy_shared = NULL;
-static HTAB *rolled_back = NULL;
+static HTAB *deliveries = NULL;
 static HTAB *stats = NULL;
-
-/*
- * What this transaction's reads handed out or took from the rolled-back
- * table: given back to it if the (sub)transaction that did it rolls back.
- */
-typedef struct Given
-{
-	Oid			relid;
-	int64		msg_id;
-	int32		count;			/* deliveries to count if it rolls back */
-	bool		delivered;		/* handed out (else taken for a dead letter) */
-	int			level;			/* transaction nesting level of the read */
-} Given;
-
-static Given *given = NULL;
-static int	ngiven = 0;
-static int	maxgiven = 0;
 
 /* the keys of set_policy */
 typedef enum PolicyKind
@@ -150,12 +149,11 @@ static const PolicyKey policy_keys[] = {
 	{"max_depth", KIND_COUNT, 1, 1e15, "max_depth = $%d::pg_catalog.int8"},
 };
 
-static void xact_callback(XactEvent event, void *arg);
-static void subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-							 SubTransactionId parentSubid, void *arg);
-static void give_back(int from_level);
-static int32 take_rolled_back(Oid relid, int64 msg_id);
-static void remember_given(Oid relid, int64 msg_id, int32 count, bool delivered);
+static StatsEntry *stats_entry(Oid relid);
+static bool rolled_back(TransactionId xid);
+static void sweep_deliveries(TimestampTz now);
+static int32 lost_deliveries(Oid relid, int64 msg_id, uint64 *rolled);
+static void record_delivery(Oid relid, int64 msg_id, int32 count, bool delivered);
 static int64 backoff_us(const PgqPolicy *policy, int32 deliveries);
 static void dead_letter(PgqQueue *queue, const PgqPolicy *policy, Datum *ids, Datum *extras,
 						int n, TimestampTz now);
@@ -168,21 +166,11 @@ static void change_priority_index(const char *name, bool on);
 static void change_dedup_table(const char *name, bool on, bool unlogged);
 static Jsonb *read_policy(const char *name);
 
-/*
- * Register the transaction callbacks.  Called by _PG_init.
- */
-void
-pgq_policy_init(void)
-{
-	RegisterXactCallback(xact_callback, NULL);
-	RegisterSubXactCallback(subxact_callback, NULL);
-}
-
 Size
 pgq_policy_shmem_size(void)
 {
 	return add_size(MAXALIGN(sizeof(PolicyShared)),
-					add_size(hash_estimate_size(PGQ_ROLLED_BACK_MAX, sizeof(RolledBackEntry)),
+					add_size(hash_estimate_size(PGQ_DELIVERIES_MAX, sizeof(DeliveryEntry)),
 							 hash_estimate_size(PGQ_STATS_MAX, sizeof(StatsEntry))));
 }
 
@@ -195,20 +183,29 @@ pgq_policy_shmem_init(void)
 
 	policy_shared = ShmemInitStruct("pgq policy", sizeof(PolicyShared), &found);
 	if (!found)
-	{
 		policy_shared->lock = &(GetNamedLWLockTranche("pgq policy"))->lock;
-		pg_atomic_init_u32(&policy_shared->nrolled, 0);
-	}
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(RolledBackKey);
-	ctl.entrysize = sizeof(RolledBackEntry);
-	rolled_back = ShmemInitHash("pgq rolled-back deliveries", PGQ_ROLLED_BACK_MAX,
-								PGQ_ROLLED_BACK_MAX, &ctl, HASH_ELEM | HASH_BLOBS);
+	ctl.keysize = sizeof(DeliveryKey);
+	ctl.entrysize = sizeof(DeliveryEntry);
+	deliveries = ShmemInitHash("pgq deliveries", PGQ_DELIVERIES_MAX, PGQ_DELIVERIES_MAX, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(StatsEntry);
 	stats = ShmemInitHash("pgq policy counters", PGQ_STATS_MAX, PGQ_STATS_MAX, &ctl,
-						  HASH_ELEM | HASH_BLOBS);
+						  HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+/* the counters of queue table relid, made if missing; NULL if the table is full.  Locked. */
+static StatsEntry *
+stats_entry(Oid relid)
+{
+	bool		found;
+	StatsEntry *entry = (StatsEntry *) hash_search(stats, &relid, HASH_ENTER_NULL, &found);
+
+	if (entry != NULL && !found)
+		memset(entry->counts, 0, sizeof(entry->counts));
+	return entry;
 }
 
 /* add n to a counter of queue table relid (nothing without shared memory) */
@@ -220,150 +217,122 @@ pgq_count(Oid relid, PgqCounter counter, uint64 n)
 	if (policy_shared == NULL || n == 0)
 		return;
 	LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
-	entry = (StatsEntry *) hash_search(stats, &relid, HASH_ENTER_NULL, NULL);
+	entry = stats_entry(relid);
 	if (entry != NULL)
 		entry->counts[counter] += n;
 	LWLockRelease(policy_shared->lock);
 }
 
-/* transaction end: what rolled back is counted, the rest forgotten */
-static void
-xact_callback(XactEvent event, void *arg pg_attribute_unused())
+/* queue table relid is being dropped: its counters go */
+void
+pgq_forget_counts(Oid relid)
 {
-	switch (event)
-	{
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			give_back(0);
-			break;
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PREPARE:
-			ngiven = 0;
-			break;
-		default:
-			break;
-	}
+	if (policy_shared == NULL)
+		return;
+	LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
+	hash_search(stats, &relid, HASH_REMOVE, NULL);
+	LWLockRelease(policy_shared->lock);
 }
 
-static void
-subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
-				 SubTransactionId parentSubid pg_attribute_unused(),
-				 void *arg pg_attribute_unused())
+/*
+ * Did xid roll back?  A transaction neither committed nor running crashed
+ * (shared memory does not outlive a crash, but a backend may).  This
+ * backend's own are running.
+ */
+static bool
+rolled_back(TransactionId xid)
 {
-	int			level = GetCurrentTransactionNestLevel();
-	int			i;
+	if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
+		return false;
+	return !TransactionIdDidCommit(xid);
+}
 
-	if (ngiven == 0)
-		return;
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		give_back(level);
-	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+/*
+ * Make room: forget the entries whose transaction committed (read_ct has
+ * their count) and those untouched for PGQ_DELIVERY_KEEP_SECS (a message
+ * deleted after a rolled-back read without being read again).  Locked.
+ */
+static void
+sweep_deliveries(TimestampTz now)
+{
+	HASH_SEQ_STATUS status;
+	DeliveryEntry *entry;
+
+	hash_seq_init(&status, deliveries);
+	while ((entry = (DeliveryEntry *) hash_seq_search(&status)) != NULL)
 	{
-		for (i = 0; i < ngiven; i++)
-			if (given[i].level >= level)
-				given[i].level = level - 1;
+		if (now - entry->at > (TimestampTz) PGQ_DELIVERY_KEEP_SECS * USECS_PER_SEC ||
+			(!TransactionIdIsInProgress(entry->xid) && TransactionIdDidCommit(entry->xid)))
+			hash_search(deliveries, &entry->key, HASH_REMOVE, NULL);
 	}
 }
 
 /*
- * Count in shared memory the deliveries made at nesting level from_level
- * or deeper, which are rolling back, and forget them.  Runs in the abort
- * path: no error may be raised; a full table drops the count.
+ * The deliveries of a message that rolled back since read_ct last counted
+ * them (0 without shared memory); *rolled counts the reads that rolled
+ * back.  The message is locked by the caller.
  */
-static void
-give_back(int from_level)
-{
-	int			kept = 0;
-	int			i;
-
-	if (ngiven == 0)
-		return;
-	if (policy_shared != NULL)
-		LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
-	for (i = 0; i < ngiven; i++)
-	{
-		Given	   *g = &given[i];
-
-		if (g->level < from_level)
-		{
-			given[kept++] = *g;
-			continue;
-		}
-		if (policy_shared != NULL && g->count > 0)
-		{
-			RolledBackKey key;
-			RolledBackEntry *entry;
-			bool		found;
-			StatsEntry *s;
-
-			memset(&key, 0, sizeof(key));
-			key.relid = g->relid;
-			key.msg_id = g->msg_id;
-			entry = (RolledBackEntry *) hash_search(rolled_back, &key, HASH_ENTER_NULL, &found);
-			if (entry != NULL)
-			{
-				if (!found)
-				{
-					entry->count = 0;
-					pg_atomic_fetch_add_u32(&policy_shared->nrolled, 1);
-				}
-				entry->count += g->count;
-			}
-			s = g->delivered ?
-				(StatsEntry *) hash_search(stats, &g->relid, HASH_ENTER_NULL, NULL) : NULL;
-			if (s != NULL)
-				s->counts[PGQ_COUNT_ROLLED_BACK]++;
-		}
-	}
-	if (policy_shared != NULL)
-		LWLockRelease(policy_shared->lock);
-	ngiven = kept;
-}
-
-/* the deliveries of a message that rolled back, taken out of the table */
 static int32
-take_rolled_back(Oid relid, int64 msg_id)
+lost_deliveries(Oid relid, int64 msg_id, uint64 *rolled)
 {
-	RolledBackKey key;
-	RolledBackEntry *entry;
+	DeliveryKey key;
+	DeliveryEntry *entry;
 	int32		count = 0;
 
-	if (policy_shared == NULL || pg_atomic_read_u32(&policy_shared->nrolled) == 0)
+	if (policy_shared == NULL)
 		return 0;
 	memset(&key, 0, sizeof(key));
 	key.relid = relid;
 	key.msg_id = msg_id;
-	LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
-	entry = (RolledBackEntry *) hash_search(rolled_back, &key, HASH_FIND, NULL);
-	if (entry != NULL)
+	LWLockAcquire(policy_shared->lock, LW_SHARED);
+	entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_FIND, NULL);
+	if (entry != NULL && rolled_back(entry->xid))
 	{
 		count = entry->count;
-		hash_search(rolled_back, &key, HASH_REMOVE, NULL);
-		pg_atomic_fetch_sub_u32(&policy_shared->nrolled, 1);
+		if (entry->delivered)
+			(*rolled)++;
 	}
 	LWLockRelease(policy_shared->lock);
 	return count;
 }
 
+/*
+ * Record that this transaction handed out (delivered) or moved a message,
+ * and the deliveries lost if it rolls back.  Called after the statement
+ * that did it: a read that fails before leaves the previous reader's entry
+ * as it was.  A full table is swept once; if still full, the delivery goes
+ * unrecorded.
+ */
 static void
-remember_given(Oid relid, int64 msg_id, int32 count, bool delivered)
+record_delivery(Oid relid, int64 msg_id, int32 count, bool delivered)
 {
+	DeliveryKey key;
+	DeliveryEntry *entry;
+	TransactionId xid;
+	TimestampTz now;
+
 	if (policy_shared == NULL)
 		return;
-	if (ngiven == maxgiven)
+	xid = GetCurrentTransactionId();
+	now = GetCurrentTimestamp();
+	memset(&key, 0, sizeof(key));
+	key.relid = relid;
+	key.msg_id = msg_id;
+	LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
+	entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, NULL);
+	if (entry == NULL)
 	{
-		maxgiven = Max(64, maxgiven * 2);
-		given = given == NULL ?
-			MemoryContextAlloc(TopMemoryContext, maxgiven * sizeof(Given)) :
-			repalloc(given, maxgiven * sizeof(Given));
+		sweep_deliveries(now);
+		entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, NULL);
 	}
-	given[ngiven].relid = relid;
-	given[ngiven].msg_id = msg_id;
-	given[ngiven].count = count;
-	given[ngiven].delivered = delivered;
-	given[ngiven].level = GetCurrentTransactionNestLevel();
-	ngiven++;
+	if (entry != NULL)
+	{
+		entry->xid = xid;
+		entry->count = count;
+		entry->delivered = delivered;
+		entry->at = now;
+	}
+	LWLockRelease(policy_shared->lock);
 }
 
 /*
@@ -434,26 +403,32 @@ pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 	bool		track = policy.max_deliveries > 0;
 	uint64		delivered = 0;
 	uint64		redelivered = 0;
+	uint64		rolled = 0;
+	int			nhanded = Min(qty, 1024);
+	Datum	   *handed = palloc(sizeof(Datum) * nhanded);	/* ids handed out so far */
 	PgqExec		exec;
 	int			round;
 
 	pgq_begin(&exec);
 	for (round = 0; round < PGQ_POLICY_ROUNDS && delivered < (uint64) qty; round++)
 	{
-		Datum		cv[4];
-		char		cn[4] = {' ', ' ', nulls[3], ' '};
+		Datum		cv[5];
+		char		cn[5] = {' ', ' ', nulls[3], ' ', ' '};
 		uint64		n;
 		uint64		i;
-		Datum	   *row;		/* per message handed out: id, extra, vt (0: as it is) */
+		Datum	   *row;		/* per message to hand out: id, extra, vt (0: as it is) */
 		Datum	   *dead_ids;
 		Datum	   *dead_extras;
 		int			ndeliver = 0;
 		int			ndead = 0;
+		int			j;
 
 		cv[0] = values[0];
 		cv[1] = Int64GetDatum((int64) qty - (int64) delivered);
 		cv[2] = values[3];
 		cv[3] = values[4];
+		/* what this call handed out is still visible with vt 0, and locked by it */
+		cv[4] = PointerGetDatum(int8_array(handed, (int) delivered));
 		pgq_run(queue, policy.priorities ? PGQ_STMT_CANDIDATES_PRI : PGQ_STMT_CANDIDATES,
 				cv, cn, NULL);
 		n = SPI_processed;
@@ -470,30 +445,33 @@ pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 														 SPI_tuptable->tupdesc, 1, &isnull));
 			int32		read_ct = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
 															  SPI_tuptable->tupdesc, 2, &isnull));
-			int32		extra = track ? take_rolled_back(queue->relid, id) : 0;
-			int32		deliveries = read_ct + extra;	/* so far */
+			int32		extra = track ? lost_deliveries(queue->relid, id, &rolled) : 0;
+			int32		so_far = read_ct + extra;
 
-			if (track && deliveries >= policy.max_deliveries)
+			if (track && so_far >= policy.max_deliveries)
 			{
-				remember_given(queue->relid, id, extra, false);
 				dead_ids[ndead] = Int64GetDatum(id);
 				dead_extras[ndead++] = Int32GetDatum(extra);
 				continue;
 			}
-			if (track)
-				remember_given(queue->relid, id, extra + 1, true);
-			if (deliveries > 0)
+			if (so_far > 0)
 				redelivered++;
 			row[3 * ndeliver] = Int64GetDatum(id);
 			row[3 * ndeliver + 1] = Int32GetDatum(extra);
 			/* vt 0 leaves vt as it is, as read does */
 			row[3 * ndeliver + 2] = TimestampTzGetDatum(new_vt <= now ? 0 :
-														new_vt + backoff_us(&policy, deliveries + 1));
+														new_vt + backoff_us(&policy, so_far + 1));
 			ndeliver++;
 		}
 
 		if (ndead > 0)
+		{
 			dead_letter(queue, &policy, dead_ids, dead_extras, ndead, now);
+			/* if this rolls back, the next read counts what they had */
+			for (j = 0; j < ndead; j++)
+				record_delivery(queue->relid, DatumGetInt64(dead_ids[j]),
+								DatumGetInt32(dead_extras[j]), false);
+		}
 
 		if (ndeliver > 0)
 		{
@@ -504,7 +482,6 @@ pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 			bool	   *vtnulls = palloc(sizeof(bool) * ndeliver);
 			int			dims[1] = {ndeliver};
 			int			lbs[1] = {1};
-			int			j;
 
 			/* in msg_id order, as read returns them; else by priority, as found */
 			if (!policy.priorities)
@@ -521,10 +498,24 @@ pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 			dv[2] = PointerGetDatum(int4_array(extras, ndeliver));
 			dv[3] = PointerGetDatum(construct_md_array(vts, vtnulls, 1, dims, lbs,
 													   TIMESTAMPTZOID, sizeof(TimestampTz),
-													   true, TYPALIGN_DOUBLE));
+													   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			pgq_run(queue, dialect == PGQ_DIALECT_PGMQ ? PGQ_STMT_DELIVER_PGMQ : PGQ_STMT_DELIVER,
 					dv, NULL, fcinfo);
-			delivered += SPI_processed;
+			if (SPI_processed != (uint64) ndeliver)
+				elog(ERROR, "pgq: read of queue \"%s\" handed out " UINT64_FORMAT " of %d messages",
+					 queue->name, SPI_processed, ndeliver);
+			if (delivered + ndeliver > (uint64) nhanded)
+			{
+				nhanded = (int) Min((uint64) qty, Max(delivered + ndeliver, 2 * (uint64) nhanded));
+				handed = repalloc(handed, sizeof(Datum) * nhanded);
+			}
+			for (j = 0; j < ndeliver; j++)
+			{
+				if (track)
+					record_delivery(queue->relid, DatumGetInt64(ids[j]),
+									DatumGetInt32(extras[j]) + 1, true);
+				handed[delivered++] = ids[j];
+			}
 		}
 		/* found only messages it could hand out: there are no more */
 		if (ndead == 0)
@@ -532,6 +523,7 @@ pgq_policy_read(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect,
 	}
 	pgq_end(&exec);
 	pgq_count(queue->relid, PGQ_COUNT_REDELIVERED, redelivered);
+	pgq_count(queue->relid, PGQ_COUNT_ROLLED_BACK, rolled);
 	return delivered;
 }
 
@@ -608,6 +600,12 @@ dead_letter(PgqQueue *queue, const PgqPolicy *policy, Datum *ids, Datum *extras,
 
 		/* as the tables' owner: the queue's owner named it, and owns it too */
 		pgq_lookup_queue(policy->dead_letter_queue, RowExclusiveLock, 0, &dlq, false);
+		if (pgq_meta_owner(dlq.name, true) != pgq_meta_owner(queue->name, true))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("dead-letter queue \"%s\" of queue \"%s\" belongs to another role",
+							dlq.name, queue->name),
+					 errhint("Its owner sets another dead_letter_queue with pgq.set_policy().")));
 		keep_priority = pgq_queue_policy(&dlq)->priorities;
 		pgq_run(queue, PGQ_STMT_DEAD_TAKE, values, NULL, NULL);
 		tup = SPI_copytuple(SPI_tuptable->vals[0]);
@@ -685,7 +683,8 @@ change_priority_index(const char *name, bool on)
 	for (slot = -1; slot < PGQ_RING_SIZE; slot++)
 	{
 		char	   *table = slot < 0 ? psprintf("q_%s", name) : pgq_ring_child('q', name, slot);
-		char	   *index = psprintf(slot < 0 ? "%s_pri_idx" : "%s_pri", table);
+		/* with a $, which no queue name has: no queue's table can take the name */
+		char	   *index = psprintf("%s$pri", table);
 
 		if (slot >= 0 && !OidIsValid(pgq_queue_table("", table)))
 			continue;
@@ -723,7 +722,7 @@ change_dedup_table(const char *name, bool on, bool unlogged)
 						 "CREATE INDEX %s ON pgq.%s (expires_at);"
 						 "ALTER TABLE pgq.%s ENABLE ROW LEVEL SECURITY;",
 						 unlogged ? "UNLOGGED " : "", table,
-						 quote_identifier(psprintf("d_%s_expires", name)), table, table),
+						 quote_identifier(psprintf("d_%s$exp", name)), table, table),
 				SPI_OK_UTILITY, "creating the deduplication keys", name);
 	pgq_reset_privileges(pgq_queue_table("d_", name));
 }
@@ -808,8 +807,8 @@ pgq_apply_policy(const char *name, Jsonb *policy)
 						 errmsg("policy key \"%s\" must be %s from %g to %g, or null", key->key,
 								key->kind == KIND_COUNT ? "an integer" : "a number of seconds",
 								key->min, key->max)));
-			text = DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v.val.numeric)));
+			text = key->kind == KIND_COUNT ? psprintf("%.0f", x) :
+				DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
 		}
 		else if (key->kind == KIND_BOOL)
 		{
@@ -1018,6 +1017,13 @@ pgq_drop_policy_objects(const char *name)
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 				 errhint("Set another dead_letter_queue for that queue with pgq.set_policy() first.")));
 	SPI_freeplan(plan);
+	pgq_drop_dedup_table(name);
+}
+
+/* drop queue name's deduplication keys, if it has them (a new queue's name may find old ones) */
+void
+pgq_drop_dedup_table(const char *name)
+{
 	change_dedup_table(name, false, false);
 }
 

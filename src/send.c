@@ -17,6 +17,7 @@
 
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 #include "pgq.h"
@@ -59,6 +60,8 @@ static Datum stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, Pgq
 static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
 static void check_ext_policy(PgqQueue *queue, int32 priority, bool has_key);
 static bool dedup(PgqQueue *queue, text *key, int64 *msg_id);
+static void check_headers(Jsonb *headers);
+static void check_headers_array(ArrayType *headers);
 static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 static Datum send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
 
@@ -142,6 +145,42 @@ sent(PgqQueue *queue, uint64 n, TimestampTz vt)
 {
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT, vt, GetCurrentTimestamp());
 	pgq_notify_after_send(queue);
+}
+
+/*
+ * Headers may not have the key pgq_dead_letter at the top: a dead letter's
+ * headers say with it where it came from, and redrive sends it back there
+ * (policy.c).  Only pgq writes it.
+ */
+static void
+check_headers(Jsonb *headers)
+{
+	JsonbValue	key;
+
+	if (!JB_ROOT_IS_OBJECT(headers) || JB_ROOT_IS_SCALAR(headers))
+		return;
+	key.type = jbvString;
+	key.val.string.val = PGQ_DEAD_LETTER_KEY;
+	key.val.string.len = strlen(PGQ_DEAD_LETTER_KEY);
+	if (findJsonbValueFromContainer(&headers->root, JB_FOBJECT, &key) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("headers must not have the key \"%s\"", PGQ_DEAD_LETTER_KEY),
+				 errdetail("pgq writes it into the headers of dead letters.")));
+}
+
+static void
+check_headers_array(ArrayType *headers)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(headers, JSONBOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			check_headers(DatumGetJsonbP(elems[i]));
 }
 
 /*
@@ -265,7 +304,10 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 		if (PG_ARGISNULL(1))
 			nulls[1] = 'n';
 		if (has_headers && !PG_ARGISNULL(2))
+		{
+			check_headers(PG_GETARG_JSONB_P(2));
 			values[2] = PG_GETARG_DATUM(2);
+		}
 		else
 		{
 			values[2] = (Datum) 0;
@@ -364,6 +406,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("headers has %d elements but msgs has %d",
 							nheaders, nmsgs)));
+		check_headers_array(PG_GETARG_ARRAYTYPE_P(2));
 		values[2] = PG_GETARG_DATUM(2);
 	}
 	else

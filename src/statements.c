@@ -116,6 +116,7 @@
 	" AND vt OPERATOR(pg_catalog.>=) " low " AND vt OPERATOR(pg_catalog.<=) $1" filter \
 	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED) c LIMIT $2"
 #define CONDITIONAL(arg) " AND (" arg " IS NULL OR message OPERATOR(pg_catalog.@>) " arg ")"
+#define NOT_HANDED " AND msg_id OPERATOR(pg_catalog.<>) ALL ($5)"
 
 /* read of a queue with priorities: as READ_SQL, highest priority first */
 #define READ_PRI_SQL(columns, ucolumns) \
@@ -432,19 +433,23 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	},
 	[PGQ_STMT_CANDIDATES] = {
 		"read",
-		/* $1 now, $2 qty, $3 conditional, $4 the low-water mark: the messages to hand out, locked */
+		/*
+		 * $1 now, $2 qty, $3 conditional, $4 the low-water mark, $5 ids
+		 * not to take (handed out by this read already): the messages to
+		 * hand out, locked
+		 */
 		"SELECT msg_id, read_ct FROM {q}"
 		" WHERE vt OPERATOR(pg_catalog.>=) $4 AND vt OPERATOR(pg_catalog.<=) $1"
-		CONDITIONAL("$3")
+		CONDITIONAL("$3") NOT_HANDED
 		" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
-		4, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZOID},
+		5, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZOID, INT8ARRAYOID},
 		2, {INT8OID, INT4OID},
 		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_CANDIDATES_PRI] = {
 		"read",
-		BY_PRIORITY("c.msg_id, c.read_ct", "$4", CONDITIONAL("$3")),
-		4, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZOID},
+		BY_PRIORITY("c.msg_id, c.read_ct", "$4", CONDITIONAL("$3") NOT_HANDED),
+		5, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZOID, INT8ARRAYOID},
 		2, {INT8OID, INT4OID},
 		SPI_OK_SELECT, true
 	},

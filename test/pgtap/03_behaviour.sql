@@ -41,8 +41,9 @@ SELECT results_eq(
              ('vt',           'timestamp with time zone'),
              ('message',      'jsonb'),
              ('headers',      'jsonb'),
-             ('last_read_at', 'timestamp with time zone')$$,
-    'pgq.q_cq columns and types, in pgmq''s order, last_read_at last'
+             ('last_read_at', 'timestamp with time zone'),
+             ('priority',     'smallint')$$,
+    'pgq.q_cq columns and types, in pgmq''s order, then last_read_at and priority'
 );
 
 SELECT results_eq(

@@ -144,13 +144,36 @@ SELECT pgq.redrive('po');
 SELECT pgq.redrive('po');
 SELECT count(*) AS of_po_rb FROM pgq.q_po_dlq;
 SELECT message, headers FROM pgq.q_po WHERE message ? 'n' ORDER BY msg_id;
--- a message in the dead-letter queue from another queue stays there
-SELECT pgq.send('po_dlq', '{"own": 1}', '{"pgq_dead_letter": {"queue": "elsewhere"}}'::jsonb);
+-- no send can forge a dead letter: the key is pgq's
+SELECT * FROM pg_temp.err($$pgq.send('po_dlq', '{"own": 1}', '{"pgq_dead_letter": {"queue": "po"}}'::jsonb)$$);
+SELECT * FROM pg_temp.err($$pgq.send_batch('po_dlq', ARRAY['{}']::jsonb[], ARRAY['{"pgq_dead_letter": 1}']::jsonb[])$$);
+SELECT * FROM pg_temp.err($$pgq.send('po_dlq', '{}', '{"pgq_dead_letter": 1}', 0, 0)$$);
+SELECT count(*) AS not_sent FROM pgq.q_po_dlq;
+-- other keys, and the key deeper down, are the sender's
+SELECT pgq.send('po_dlq', '{"own": 1}', '{"x": {"pgq_dead_letter": 1}}'::jsonb) > 0 AS sent;
 SELECT pgq.redrive('po');
 SELECT count(*) AS kept FROM pgq.q_po_dlq;
 
 -- a queue's dead-letter queue cannot be dropped while it is one
 SELECT * FROM pg_temp.err($$pgq.drop_queue('po_dlq')$$);
+
+-- a read with vt 0 hands a message out once per call, also when it moved others meanwhile
+SELECT pgq.create_queue('po_vt0', false, '{"max_deliveries": 2}');
+SELECT pgq.send('po_vt0', '{"old": 1}');
+SELECT count(*) FROM pgq.read('po_vt0', 0, 1);
+SELECT count(*) FROM pgq.read('po_vt0', 0, 1);
+SELECT pgq.send('po_vt0', '{"new": 1}');
+SELECT message, read_ct FROM pgq.read('po_vt0', 0, 5);
+SELECT count(*) AS archived FROM pgq.a_po_vt0;
+
+-- a dead-letter queue dropped by hand is forgotten: dead letters go to the archive
+SELECT pgq.create_queue('po_gone');
+SELECT pgq.set_policy('po_vt0', '{"dead_letter_queue": "po_gone"}') ->> 'dead_letter_queue';
+DROP TABLE pgq."q_po_gone$0", pgq."q_po_gone$1", pgq."q_po_gone$2", pgq.q_po_gone;
+SELECT pgq.policy('po_vt0') ->> 'dead_letter_queue' AS forgotten;
+SELECT read_ct FROM pgq.read('po_vt0', 0, 5);
+SELECT count(*) AS moved FROM pgq.read('po_vt0', 0, 5);
+SELECT count(*) AS archived FROM pgq.a_po_vt0;
 
 -- without a dead-letter queue: to the archive
 SELECT pgq.create_queue('po_arch', false, '{"max_deliveries": 1}');
@@ -256,6 +279,15 @@ SELECT * FROM pg_temp.err($$pgq.send('po_dd', '{}', NULL, 0, 0, repeat('k', 513)
 UPDATE pgq.d_po_dd SET expires_at = now() - interval '1 second' WHERE dedup_key = 'order-2';
 SELECT moved FROM pgq.maintain_queue('po_dd');
 SELECT dedup_key FROM pgq.d_po_dd ORDER BY 1;
+-- a queue made again under the name of one dropped by hand finds none of its keys
+SELECT pgq.create_queue('po_dd2', false, '{"dedup_window": 300}');
+SELECT pgq.send('po_dd2', '{}', NULL, 0, 0, 'k1');
+DROP TABLE pgq."q_po_dd2$0", pgq."q_po_dd2$1", pgq."q_po_dd2$2", pgq.q_po_dd2;
+DROP TABLE pgq."a_po_dd2$0", pgq."a_po_dd2$1", pgq."a_po_dd2$2", pgq.a_po_dd2;
+SELECT pgq.create_queue('po_dd2', false, '{"dedup_window": 300}');
+SELECT count(*) AS keys FROM pgq.d_po_dd2;
+SELECT pgq.drop_queue('po_dd2');
+
 -- dedup off: the keys go
 SELECT pgq.set_policy('po_dd', '{"dedup_window": null}') ->> 'dedup_window';
 SELECT count(*) AS d_tables FROM pg_class WHERE relname = 'd_po_dd';
@@ -295,6 +327,6 @@ SELECT count(*) AS visible FROM pgq.queue_stats WHERE queue_name LIKE 'po%';
 RESET ROLE;
 
 SELECT pgq.set_policy('po', '{"dead_letter_queue": null}') ->> 'dead_letter_queue';
-SELECT pgq.drop_queue(q) FROM unnest(ARRAY['po', 'po_rb', 'po_dlq', 'po_arch', 'po_back', 'po_pri', 'po_dd', 'po_full']) q;
+SELECT pgq.drop_queue(q) FROM unnest(ARRAY['po', 'po_rb', 'po_vt0', 'po_dlq', 'po_arch', 'po_back', 'po_pri', 'po_dd', 'po_full']) q;
 SELECT count(*) AS d_tables FROM pg_class WHERE relname LIKE 'd_po%';
 DROP ROLE po_other;

@@ -134,6 +134,7 @@ $node->safe_psql('src', q{
 	CREATE EXTENSION pgq;
 	SELECT pgq.create_queue('orders');
 	SELECT pgq.enable_notify_insert('orders', 100);
+	SELECT pgq.set_policy('orders', '{"max_deliveries": 4, "priorities": true}');
 	SELECT pgq.create_queue('events', unlogged => true);
 	SELECT pgq.create_queue('purged');
 	SELECT pgq.create_queue('idle', unlogged => true);
@@ -264,8 +265,8 @@ my $src_deps = $node->safe_psql('src', $deps_sql);
 is(scalar(() = $src_data =~ /^q_orders /mg) . ' ' . scalar(() = $src_data =~ /^a_orders /mg)
 	  . ' ' . scalar(() = $src_data =~ /^q_events /mg) . ' ' . scalar(() = $src_data =~ /^a_purged /mg),
 	'6 2 3 1', 'src: 6 messages and 2 archived in orders, 3 in events, 1 archived in purged');
-like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f,100,0,1,0,,\)$/m,
-	'src: pgq.meta has orders with its created_at, its owner, its notification interval and its ring');
+like($src_data, qr/^meta \(orders,f,"[^"]+",postgres,f,100,0,1,0,,,4,,,,,,t,,\)$/m,
+	'src: pgq.meta has orders with its created_at, its owner, its notification interval, its ring and its policy');
 unlike($src_data, qr/gone/, 'src: the dropped queue is gone');
 is(join(',', $src_data =~ /^seq (\S+ \d+ \w+)$/mg),
 	'events 5 true,idle 1 false,orders 9 true,purged 3 true',
