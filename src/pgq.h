@@ -81,6 +81,7 @@ typedef enum PgqStmt
 	PGQ_STMT_DEDUP_EXPIRE,
 	PGQ_STMT_DEPTH_BOUND,
 	PGQ_STMT_DEPTH_COUNT,
+	PGQ_STMT_LOW_PROBE_PRI,
 	PGQ_STMT_PRIORITY_HEADS,
 	PGQ_NUM_STMTS
 } PgqStmt;
@@ -279,6 +280,8 @@ extern bool pgq_queue_notify_setting(PgqQueue *queue, int32 *throttle_ms);
 extern TimestampTz pgq_queue_low(PgqQueue *queue, bool *probe);
 extern const PgqPolicy *pgq_queue_policy(PgqQueue *queue);
 extern void pgq_queue_set_low(PgqQueue *queue, TimestampTz low);
+extern void pgq_queue_priority_lows(PgqQueue *queue, TimestampTz *lows);
+extern void pgq_queue_set_priority_lows(PgqQueue *queue, const TimestampTz *lows);
 
 /* wait.c */
 extern int	pgq_max_waiters;

@@ -64,6 +64,7 @@ typedef struct PgqPlanEntry
 	int			archive_slot;
 	PgqPolicy	policy;			/* the delivery policy (policy.c) */
 	TimestampTz low;			/* reads start at vt >= low (lowwater.c) */
+	TimestampTz plow[PGQ_PRIORITY_MAX + 1];	/* the same per priority (policy.c) */
 	TimestampTz low_rescan_at;	/* from the head again at this time */
 	uint32		low_reads;		/* reads since the mark was last moved */
 	SPIPlanPtr	plans[PGQ_NUM_STMTS];
@@ -78,6 +79,8 @@ static void forget_privileges(Datum arg, int cacheid, uint32 hashvalue);
 static void release_plans(PgqPlanEntry *entry);
 static SPIPlanPtr prepare_stmt(const PgqQueue *queue, PgqStmt stmt);
 static void load_settings(PgqPlanEntry *entry, PgqQueue *queue);
+static void reset_low(PgqPlanEntry *entry);
+static bool marks_after(PgqPlanEntry *entry, TimestampTz now);
 static bool read_settings(PgqQueue *queue, int32 *throttle_ms, int *ring_slot, int *ring_live,
 						  int *archive_slot, PgqPolicy *policy);
 
@@ -170,9 +173,8 @@ get_entry(const char *name, Oid relid)
 	entry->ring_slot = -1;
 	entry->read_slot = -1;
 	entry->archive_slot = -1;
-	entry->low = DT_NOBEGIN;
+	reset_low(entry);
 	entry->low_rescan_at = 0;
-	entry->low_reads = 0;
 	return entry;
 }
 
@@ -450,10 +452,7 @@ pgq_queue_low(PgqQueue *queue, bool *probe)
 
 		hash_seq_init(&status, plan_cache);
 		while ((entry = (PgqPlanEntry *) hash_seq_search(&status)) != NULL)
-		{
-			entry->low = DT_NOBEGIN;
-			entry->low_reads = 0;
-		}
+			reset_low(entry);
 	}
 	entry = get_entry(queue->name, queue->relid);
 	now = GetCurrentTimestamp();
@@ -462,13 +461,12 @@ pgq_queue_low(PgqQueue *queue, bool *probe)
 	 * transactions can be (whose writes nothing tracks), every
 	 * PGQ_LOW_RESCAN_SECS; the next read moves the mark again.
 	 */
-	if (entry->low > now ||
+	if (entry->low > now || marks_after(entry, now) ||
 		entry->low_rescan_at - now > (TimestampTz) PGQ_LOW_RESCAN_SECS * USECS_PER_SEC ||
 		(max_prepared_xacts > 0 && now >= entry->low_rescan_at))
 	{
-		entry->low = DT_NOBEGIN;
+		reset_low(entry);
 		entry->low_rescan_at = now + (TimestampTz) PGQ_LOW_RESCAN_SECS * USECS_PER_SEC;
-		entry->low_reads = 0;
 	}
 	if (probe != NULL)
 		*probe = (entry->low_reads++ % PGQ_LOW_PROBE_EVERY == 0);
@@ -479,6 +477,52 @@ void
 pgq_queue_set_low(PgqQueue *queue, TimestampTz low)
 {
 	get_entry(queue->name, queue->relid)->low = low;
+}
+
+/* is a priority's mark after now (the clock stepped back)? */
+static bool
+marks_after(PgqPlanEntry *entry, TimestampTz now)
+{
+	int			p;
+
+	for (p = 0; p <= PGQ_PRIORITY_MAX; p++)
+		if (entry->plow[p] > now)
+			return true;
+	return false;
+}
+
+/* every mark forgotten: reads start at the head of the index */
+static void
+reset_low(PgqPlanEntry *entry)
+{
+	int			p;
+
+	entry->low = DT_NOBEGIN;
+	for (p = 0; p <= PGQ_PRIORITY_MAX; p++)
+		entry->plow[p] = DT_NOBEGIN;
+	entry->low_reads = 0;
+}
+
+/*
+ * A queue with priorities has a mark per priority (a read of the highest
+ * priority would otherwise start where the oldest waiting message of the
+ * lowest is, and walk every entry of its own priority that died since):
+ * lows[p] of priority p, after pgq_queue_low, which forgets them when it
+ * forgets the queue's mark.
+ */
+void
+pgq_queue_priority_lows(PgqQueue *queue, TimestampTz *lows)
+{
+	PgqPlanEntry *entry = get_entry(queue->name, queue->relid);
+
+	memcpy(lows, entry->plow, sizeof(entry->plow));
+}
+
+void
+pgq_queue_set_priority_lows(PgqQueue *queue, const TimestampTz *lows)
+{
+	memcpy(get_entry(queue->name, queue->relid)->plow, lows,
+		   sizeof(TimestampTz) * (PGQ_PRIORITY_MAX + 1));
 }
 
 /* free the plans a transient queue was given */

@@ -24,9 +24,11 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -56,6 +58,8 @@ static uint64 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dia
 						int32 vt, int32 qty, Datum *values, const char *nulls);
 static TimestampTz next_vt(PgqQueue *queue);
 static TimestampTz read_low(PgqQueue *queue, bool *probe);
+static Datum priority_lows(PgqQueue *queue, TimestampTz *lows);
+static void advance_priority_lows(PgqQueue *queue, TimestampTz *lows);
 static void advance_low(PgqQueue *queue, TimestampTz low);
 static TimestampTz timestamp_stmt(PgqQueue *queue, PgqStmt stmt, Datum *values,
 								  TimestampTz none);
@@ -151,6 +155,7 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 	TimestampTz now = Max(GetCurrentTimestamp(), recorded);
 	TimestampTz new_vt = pgq_seconds_from_now(now, vt, "vt", dialect);
 	TimestampTz low;
+	TimestampTz lows[PGQ_PRIORITY_MAX + 1];
 	bool		probe;
 	uint64		n;
 	const PgqPolicy *policy;
@@ -161,6 +166,8 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 	low = read_low(queue, &probe);
 	values[4] = TimestampTzGetDatum(low);
 	policy = pgq_queue_policy(queue);
+	if (policy->priorities)
+		values[4] = priority_lows(queue, lows);
 	if (pgq_policy_reads(policy))
 		n = pgq_policy_read(fcinfo, queue, dialect, values, nulls, qty);
 	else if (policy->priorities)
@@ -169,9 +176,60 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 		n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
 	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
-	if (probe)
+	if (probe && policy->priorities)
+		advance_priority_lows(queue, lows);
+	else if (probe)
 		advance_low(queue, low);
 	return n;
+}
+
+/* the marks of a queue with priorities, as lows and as the array its statements take */
+static Datum
+priority_lows(PgqQueue *queue, TimestampTz *lows)
+{
+	Datum		elems[PGQ_PRIORITY_MAX + 1];
+	int			p;
+
+	pgq_queue_priority_lows(queue, lows);
+	for (p = 0; p <= PGQ_PRIORITY_MAX; p++)
+		elems[p] = TimestampTzGetDatum(lows[p]);
+	return PointerGetDatum(construct_array(elems, PGQ_PRIORITY_MAX + 1, TIMESTAMPTZOID,
+										   sizeof(TimestampTz), FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+/* advance_low for a queue with priorities: each priority's mark */
+static void
+advance_priority_lows(PgqQueue *queue, TimestampTz *lows)
+{
+	Datum		values[2];
+	TimestampTz now;
+	TimestampTz bound;
+	uint64		resets;
+	PgqExec		exec;
+	uint64		i;
+
+	resets = pgq_low_reset_count();
+	bound = pgq_low_bound(queue->relid);
+	now = GetCurrentTimestamp();
+	values[0] = priority_lows(queue, lows);
+	values[1] = TimestampTzGetDatum(now);
+	pgq_begin(&exec);
+	pgq_run(queue, PGQ_STMT_LOW_PROBE_PRI, values, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int32		p = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													SPI_tuptable->tupdesc, 1, &isnull));
+		Datum		first = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2,
+										  &isnull);
+
+		if (p >= 0 && p <= PGQ_PRIORITY_MAX)
+			lows[p] = Min(isnull ? now : DatumGetTimestampTz(first), bound);
+	}
+	pgq_end(&exec);
+	if (pgq_low_reset_count() == resets)
+		pgq_queue_set_priority_lows(queue, lows);
 }
 
 /*
@@ -456,16 +514,20 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 	if (qty > 0)
 	{
 		TimestampTz low = read_low(&queue, &probe);
+		TimestampTz lows[PGQ_PRIORITY_MAX + 1];
+		bool		priorities = pgq_queue_policy(&queue)->priorities;
 
-		values[2] = TimestampTzGetDatum(low);
+		values[2] = priorities ? priority_lows(&queue, lows) : TimestampTzGetDatum(low);
 		pgq_note_messages(queue.relid,
 						  run_message_stmt(fcinfo, &queue,
-										   pgq_queue_policy(&queue)->priorities ?
+										   priorities ?
 										   DIALECT_STMT(PGQ_STMT_POP_PRI, dialect) :
 										   DIALECT_STMT(PGQ_STMT_POP, dialect),
 										   values, NULL),
 						  PGQ_NOTE_AT_ABORT, 0, 0);
-		if (probe)
+		if (probe && priorities)
+			advance_priority_lows(&queue, lows);
+		else if (probe)
 			advance_low(&queue, low);
 	}
 

@@ -106,14 +106,16 @@
  * Queues with priorities (policy.c) have an index on (priority, vt, msg_id)
  * besides the one on (vt, msg_id): for each priority, highest first, the
  * visible messages of that priority, as VISIBLE_IDS_WHERE finds them, until
- * $2 are found.  Each priority is one descent of the index: a read visits
- * at most PGQ_PRIORITY_MAX + 1 starts, whatever is waiting or in flight.
+ * $2 are found.  Each priority is one descent of the index, from its own
+ * low-water mark (lows, an array indexed by priority + 1): a read visits at
+ * most PGQ_PRIORITY_MAX + 1 starts, whatever is waiting or in flight.
  */
 #define PRIORITY_LEVELS "pg_catalog.generate_series(9, 0, -1) p(p)"
-#define BY_PRIORITY(columns, low, filter) \
+#define BY_PRIORITY(columns, lows, filter) \
 	"SELECT " columns " FROM " PRIORITY_LEVELS ", LATERAL (SELECT msg_id, read_ct FROM {q}" \
 	" WHERE priority OPERATOR(pg_catalog.=) p.p" \
-	" AND vt OPERATOR(pg_catalog.>=) " low " AND vt OPERATOR(pg_catalog.<=) $1" filter \
+	" AND vt OPERATOR(pg_catalog.>=) (" lows ")[p.p OPERATOR(pg_catalog.+) 1]" \
+	" AND vt OPERATOR(pg_catalog.<=) $1" filter \
 	" ORDER BY vt, msg_id LIMIT $2 FOR UPDATE SKIP LOCKED) c LIMIT $2"
 #define CONDITIONAL(arg) " AND (" arg " IS NULL OR message OPERATOR(pg_catalog.@>) " arg ")"
 #define NOT_HANDED " AND msg_id OPERATOR(pg_catalog.<>) ALL ($5)"
@@ -128,6 +130,10 @@
 	BY_PRIORITY("c.msg_id", "$5", CONDITIONAL("$4")) "))" \
 	"  RETURNING " columns ", m.priority AS pgq_priority)" \
 	" SELECT " ucolumns " FROM u ORDER BY u.pgq_priority DESC, u.msg_id"
+
+/* as READ_ARGS and POP_ARGS, with a low-water mark per priority */
+#define READ_PRI_ARGS	5, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZARRAYOID}
+#define POP_PRI_ARGS	3, {TIMESTAMPTZOID, INT8OID, TIMESTAMPTZARRAYOID}
 
 #define POP_PRI_SQL(columns, ucolumns) \
 	"WITH u AS (DELETE FROM {q} m" \
@@ -418,17 +424,17 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		SPI_OK_INSERT_RETURNING
 	},
 	[PGQ_STMT_READ_PRI] = {
-		"read", READ_PRI_SQL(MSG_COLUMNS, U_COLUMNS), READ_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
+		"read", READ_PRI_SQL(MSG_COLUMNS, U_COLUMNS), READ_PRI_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_READ_PRI_PGMQ] = {
-		"read", READ_PRI_SQL(PGMQ_MSG_COLUMNS, PGMQ_U_COLUMNS), READ_ARGS, 6, PGMQ_MSG_TYPES,
+		"read", READ_PRI_SQL(PGMQ_MSG_COLUMNS, PGMQ_U_COLUMNS), READ_PRI_ARGS, 6, PGMQ_MSG_TYPES,
 		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_POP_PRI] = {
-		"pop", POP_PRI_SQL(MSG_COLUMNS, U_COLUMNS), POP_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
+		"pop", POP_PRI_SQL(MSG_COLUMNS, U_COLUMNS), POP_PRI_ARGS, 7, MSG_TYPES, SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_POP_PRI_PGMQ] = {
-		"pop", POP_PRI_SQL(PGMQ_MSG_COLUMNS, PGMQ_U_COLUMNS), POP_ARGS, 6, PGMQ_MSG_TYPES,
+		"pop", POP_PRI_SQL(PGMQ_MSG_COLUMNS, PGMQ_U_COLUMNS), POP_PRI_ARGS, 6, PGMQ_MSG_TYPES,
 		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_CANDIDATES] = {
@@ -449,7 +455,7 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 	[PGQ_STMT_CANDIDATES_PRI] = {
 		"read",
 		BY_PRIORITY("c.msg_id, c.read_ct", "$4", CONDITIONAL("$3") NOT_HANDED),
-		5, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZOID, INT8ARRAYOID},
+		5, {TIMESTAMPTZOID, INT8OID, JSONBOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID},
 		2, {INT8OID, INT4OID},
 		SPI_OK_SELECT, true
 	},
@@ -579,6 +585,17 @@ const PgqStmtDef pgq_stmts[PGQ_NUM_STMTS] = {
 		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {q} ORDER BY msg_id LIMIT $1) s",
 		1, {INT8OID},
 		1, {INT8OID},
+		SPI_OK_SELECT, true
+	},
+	[PGQ_STMT_LOW_PROBE_PRI] = {
+		"read",
+		/* $1 the marks, $2 now: LOW_PROBE per priority */
+		"SELECT p.p, (SELECT vt FROM {q} WHERE priority OPERATOR(pg_catalog.=) p.p"
+		"  AND vt OPERATOR(pg_catalog.>=) ($1)[p.p OPERATOR(pg_catalog.+) 1]"
+		"  AND vt OPERATOR(pg_catalog.<=) $2 ORDER BY vt, msg_id LIMIT 1)"
+		" FROM " PRIORITY_LEVELS,
+		2, {TIMESTAMPTZARRAYOID, TIMESTAMPTZOID},
+		2, {INT4OID, TIMESTAMPTZOID},
 		SPI_OK_SELECT, true
 	},
 	[PGQ_STMT_PRIORITY_HEADS] = {
