@@ -11,9 +11,10 @@
  * The harness proves nothing by itself: it leaves a record in the database
  * and the caller (test/t/010_stress.pl, 020_crash.pl) checks it in SQL.
  *
- *	stress_sent(msg_id, producer, seq)
+ *	stress_sent(msg_id, producer, seq, poison)
  *		one row per message sent, inserted by the statement that sends it,
- *		so the row exists if and only if the send committed.
+ *		so the row exists if and only if the send committed.  poison is
+ *		true for a poison message (-X), read from the body that was sent.
  *	stress_unsent(msg_id)
  *		ids of sends that were deliberately rolled back (producer faults):
  *		they must never be delivered.
@@ -40,6 +41,28 @@
  * together.  With -f, that share of reads is faulty, half rolled back and
  * half kept, and the same share of producer transactions is rolled back.
  *
+ * -X PCT (poison) is for a queue whose owner set max_deliveries (and a
+ * dead_letter_queue, or none for the archive) with pgq.set_policy: PCT
+ * percent of each producer's messages, spread evenly (seq k is poison when
+ * floor((k + 1) * PCT / 100) > floor(k * PCT / 100)), carry "poison": true
+ * in their body, and no consumer ever finishes one.  Every read then runs
+ * in a transaction of its own, and a poison message fails by turns: handed
+ * out for an odd time (the read_ct the read returns, which under
+ * max_deliveries counts rolled-back deliveries too), its read is rolled
+ * back; for an even time, the read commits and the message is never
+ * deleted (kept), so it comes back once its vt has passed.  A read is
+ * rolled back only if it holds nothing but poison messages at their odd
+ * turn (always so with -r 1); otherwise its poison messages are kept and
+ * the others finished as usual.  pgq moves a message handed out
+ * max_deliveries times to the dead-letter queue within the next read; a
+ * read that did so is never rolled back (it is kept instead, counted as
+ * kept_for_dead_letters), since rolling it back would put the dead letter
+ * back in the queue, to be moved, and counted in pgq.stats, once more.
+ * A poison run ends when the producers are done and the queue is empty:
+ * every message deleted or moved; it is incomplete (exit 4) if fewer than
+ * the non-poison messages sent were finished.  The dead letters themselves
+ * are for the caller to check.
+ *
  * -e (tolerant) is for running against a queue that -k churn threads (or
  * someone else) drop, purge and create again: nothing is recorded, and the
  * error `queue "<name>" does not exist` (42P01) is expected; every other
@@ -53,7 +76,8 @@
  * Exit status: 0 when every thread finished its share; 1 on an unexpected
  * error (printed to stderr); 2 when the time limit (-t) cut the run short;
  * 3 on bad usage; 4 when the queue ran empty with fewer than N messages
- * finished (some were lost).  The last line on stdout is a one-line summary.
+ * (with -X: than the non-poison messages sent) finished (some were lost).
+ * The last line on stdout is a one-line summary.
  *
  *-------------------------------------------------------------------------
  */
@@ -102,6 +126,7 @@ static int	read_qty = 0;		/* -r: qty per read (default 1, or 50 in batch mode) *
 static int	use_archive = 0;	/* -F archive */
 static int	vt_seconds = 1;
 static double fault_share = 0.0;
+static int	poison_pct = 0;		/* -X: percent of messages that are poison */
 static double time_limit = 50.0;
 static unsigned int seed = 1;
 static int	tolerant = 0;
@@ -111,12 +136,19 @@ static int	nchurn = 0;
 static char *churn_names[MAX_CHURN_NAMES];
 static int	nchurn_names = 0;
 
+/*
+ * -X: how many dead letters this transaction moved, a count of the rows of
+ * the dead-letter queue (or the archive) that it inserted; built by setup()
+ */
+static char dead_letters_sql[512];
+
 /* shared state */
 static double start_time;
 static volatile int stop_all = 0;	/* set on failure or time out */
 static volatile int failed = 0;
 static volatile int timed_out = 0;
-static volatile int drained = 0;	/* producers done, queue empty, yet done < N */
+static volatile int drained = 0;	/* producers done, queue empty, yet done < N
+									 * (-X: the end of every run) */
 static long done_count = 0;		/* messages deleted/archived (outcome done) */
 static int	producers_running;
 static int	consumers_running;
@@ -137,6 +169,11 @@ typedef struct Stats
 	long		fault_reads;	/* reads made faulty that returned messages */
 	long		rolled_back;	/* messages of rolled-back reads */
 	long		kept;			/* messages of kept (never deleted) reads */
+	long		poison_sent;	/* poison messages in committed sends */
+	long		poison_rolled_back; /* deliveries of poison messages rolled back */
+	long		poison_kept;	/* deliveries of poison messages kept */
+	long		kept_for_dead_letters;	/* reads kept, not rolled back, for their
+										 * dead letters */
 	long		expected_errors;
 	long		conn_lost;
 	long		churn_create;
@@ -428,9 +465,18 @@ ack(const char *lines, size_t len)
 	}
 }
 
+/* is message seq of a producer a poison message (-X)?  PCT in every 100 */
+static int
+is_poison(long seq)
+{
+	return poison_pct > 0 &&
+		(seq + 1) * poison_pct / 100 > seq * poison_pct / 100;
+}
+
 /*
  * Send this producer's share: messages {"p": id, "seq": k}, k = 0..share-1,
- * one per transaction (-m single) or batch_size per transaction (-m batch).
+ * one per transaction (-m single) or batch_size per transaction (-m batch);
+ * a poison message has "poison": true as well.
  */
 static void
 producer(Worker *w)
@@ -450,15 +496,16 @@ producer(Worker *w)
 	if (batch_mode)
 		sql = tolerant ?
 			"SELECT s FROM pgq.send_batch($1, $2::jsonb[]) AS s" :
-			"INSERT INTO stress_sent (msg_id, producer, seq)"
-			" SELECT s.id, $3::int, $4::int + (s.ord - 1)::int"
+			"INSERT INTO stress_sent (msg_id, producer, seq, poison)"
+			" SELECT s.id, $3::int, $4::int + (s.ord - 1)::int,"
+			"  ($2::jsonb[])[s.ord::int] ? 'poison'"
 			" FROM pgq.send_batch($1, $2::jsonb[]) WITH ORDINALITY AS s(id, ord)"
 			" RETURNING msg_id, seq";
 	else
 		sql = tolerant ?
 			"SELECT pgq.send($1, $2::jsonb)" :
-			"INSERT INTO stress_sent (msg_id, producer, seq)"
-			" SELECT pgq.send($1, $2::jsonb), $3::int, $4::int"
+			"INSERT INTO stress_sent (msg_id, producer, seq, poison)"
+			" SELECT pgq.send($1, $2::jsonb), $3::int, $4::int, $2::jsonb ? 'poison'"
 			" RETURNING msg_id, seq";
 
 	snprintf(pbuf, sizeof(pbuf), "%d", pnum);
@@ -467,6 +514,7 @@ producer(Worker *w)
 	{
 		long		k = share - seq < per_txn ? share - seq : per_txn;
 		int			fault = rand01(w) < fault_share;
+		long		npoison = 0;
 		const char *params[4];
 		PGresult   *res;
 		Outcome		o;
@@ -480,13 +528,19 @@ producer(Worker *w)
 			buf_printf(&msgs, "{");
 			for (i = 0; i < k; i++)
 			{
-				snprintf(one, sizeof(one), "{\"p\": %d, \"seq\": %ld}", pnum, seq + i);
+				npoison += is_poison(seq + i);
+				snprintf(one, sizeof(one), "{\"p\": %d, \"seq\": %ld%s}", pnum, seq + i,
+						 is_poison(seq + i) ? ", \"poison\": true" : "");
 				buf_array_elem(&msgs, one);
 			}
 			buf_printf(&msgs, "}");
 		}
 		else
-			buf_printf(&msgs, "{\"p\": %d, \"seq\": %ld}", pnum, seq);
+		{
+			npoison = is_poison(seq);
+			buf_printf(&msgs, "{\"p\": %d, \"seq\": %ld%s}", pnum, seq,
+					   npoison ? ", \"poison\": true" : "");
+		}
 		snprintf(seqbuf, sizeof(seqbuf), "%ld", seq);
 		params[0] = queue;
 		params[1] = msgs.data;
@@ -552,6 +606,7 @@ producer(Worker *w)
 		ack(acks.data, acks.len);
 		w->st.send_txns++;
 		w->st.sent += k;
+		w->st.poison_sent += npoison;
 		seq += k;
 	}
 
@@ -571,7 +626,8 @@ typedef enum ReadKind
 
 /*
  * Record the deliveries of result res (rows msg_id, read_ct, last_read_at,
- * vt, message) with the outcome given per row in outcomes ("done", ...).
+ * vt, message) with the outcome given per row in outcomes ("done", ...);
+ * rows whose outcome is NULL are left for another call.
  */
 static Outcome
 record_deliveries(Worker *w, PGresult *res, const char *const *outcomes)
@@ -587,6 +643,8 @@ record_deliveries(Worker *w, PGresult *res, const char *const *outcomes)
 		buf_printf(&a[j], "{");
 	for (i = 0; i < PQntuples(res); i++)
 	{
+		if (outcomes[i] == NULL)
+			continue;
 		for (j = 0; j < 5; j++)
 			buf_array_elem(&a[j], PQgetvalue(res, i, j));
 		buf_array_elem(&a[5], outcomes[i]);
@@ -615,19 +673,25 @@ record_deliveries(Worker *w, PGresult *res, const char *const *outcomes)
 
 /*
  * Delete or archive the messages of read result res in one transaction
- * together with their delivery records.
+ * together with their delivery records; all of them, or with skip, those
+ * whose skip flag is 0 (skip[i] != 0: poison, recorded already).
  */
 static Outcome
-finish_messages(Worker *w, PGresult *res)
+finish_messages(Worker *w, PGresult *res, const int *skip)
 {
 	int			n = PQntuples(res);
+	int			nfinish = 0;
 	const char **outcomes = calloc((size_t) n, sizeof(char *));
 	long		finished = 0;
 	Outcome		o;
 	int			i;
 
 	for (i = 0; i < n; i++)
-		outcomes[i] = "gone";
+		if (skip == NULL || !skip[i])
+		{
+			outcomes[i] = "gone";
+			nfinish++;
+		}
 
 	if ((o = run(w, "BEGIN")) != OK)
 		goto out;
@@ -640,7 +704,8 @@ finish_messages(Worker *w, PGresult *res)
 
 		buf_printf(&ids, "{");
 		for (i = 0; i < n; i++)
-			buf_printf(&ids, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
+			if (outcomes[i] != NULL)
+				buf_printf(&ids, "%s%s", ids.len > 1 ? "," : "", PQgetvalue(res, i, 0));
 		buf_printf(&ids, "}");
 		params[0] = queue;
 		params[1] = ids.data;
@@ -668,7 +733,8 @@ finish_messages(Worker *w, PGresult *res)
 				}
 				prev = id;
 				for (i = 0; i < n; i++)
-					if (strcmp(PQgetvalue(res, i, 0), PQgetvalue(fr, r, 0)) == 0)
+					if (outcomes[i] != NULL &&
+						strcmp(PQgetvalue(res, i, 0), PQgetvalue(fr, r, 0)) == 0)
 						break;
 				if (i == n)
 				{
@@ -692,6 +758,8 @@ finish_messages(Worker *w, PGresult *res)
 			const char *params[2] = {queue, PQgetvalue(res, i, 0)};
 			PGresult   *fr;
 
+			if (outcomes[i] == NULL)
+				continue;
 			fr = query(w, use_archive ?
 					   "SELECT pgq.archive($1, $2::bigint)" :
 					   "SELECT pgq.delete($1, $2::bigint)",
@@ -719,7 +787,7 @@ finish_messages(Worker *w, PGresult *res)
 		goto out;
 
 	w->st.done += finished;
-	w->st.gone += n - finished;
+	w->st.gone += nfinish - finished;
 	pthread_mutex_lock(&state_lock);
 	done_count += finished;
 	pthread_mutex_unlock(&state_lock);
@@ -738,6 +806,9 @@ consumers_may_stop(void)
 	pthread_mutex_lock(&state_lock);
 	if (drained)
 		stop = 1;
+	else if (poison_pct > 0)
+		/* poison messages leave only by reads: read until the queue is empty */
+		stop = 0;
 	else if (!tolerant)
 		stop = done_count >= nmessages;
 	else
@@ -751,7 +822,8 @@ consumers_may_stop(void)
 /*
  * After an empty read once the producers are done: if the queue holds
  * nothing at all, no message can come any more, so waiting for the rest
- * of the N is pointless (they are lost); stop the consumers.
+ * of the N is pointless (they are lost); stop the consumers.  With -X this
+ * is how a run ends: every message finished or moved as a dead letter.
  */
 static Outcome
 check_drained(Worker *w)
@@ -765,11 +837,25 @@ check_drained(Worker *w)
 	if (o == OK && empty)
 	{
 		pthread_mutex_lock(&state_lock);
-		if (done_count < nmessages)
+		if (poison_pct > 0 || done_count < nmessages)
 			drained = 1;
 		pthread_mutex_unlock(&state_lock);
 	}
 	return o;
+}
+
+/*
+ * -X: how many dead letters has this transaction moved so far?  Read only
+ * before a rollback, which would undo the move.
+ */
+static Outcome
+dead_letters_moved(Worker *w, long *moved)
+{
+	PGresult   *res = query(w, dead_letters_sql, 0, NULL);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		*moved = atol(PQgetvalue(res, 0, 0));
+	return judge(w, res, PGRES_TUPLES_OK, "counting the dead letters moved");
 }
 
 static void
@@ -782,22 +868,27 @@ consumer(Worker *w)
 		"SELECT msg_id, read_ct, last_read_at, vt, message"
 		" FROM pgq.read($1, $2::int, $3::int)";
 	const char **outcomes = NULL;
+	int		   *poison = NULL;
 
 	snprintf(vtbuf, sizeof(vtbuf), "%d", vt_seconds);
 	snprintf(qtybuf, sizeof(qtybuf), "%d", read_qty);
 	outcomes = calloc((size_t) read_qty, sizeof(char *));
+	poison = calloc((size_t) read_qty, sizeof(int));
 
 	while (!must_stop() && !consumers_may_stop())
 	{
 		double		r = rand01(w);
 		ReadKind	kind = r < fault_share / 2 ? READ_ROLLBACK :
 			r < fault_share ? READ_KEEP : READ_NORMAL;
+		int			fault = kind != READ_NORMAL;
+		int			in_txn = fault || poison_pct > 0;	/* -X: any read may roll back */
+		int			npoison = 0;
 		PGresult   *res;
 		int			n,
 					i;
 		Outcome		o;
 
-		if (kind != READ_NORMAL && run(w, "BEGIN") != OK)
+		if (in_txn && run(w, "BEGIN") != OK)
 			break;
 		res = query(w, read_sql, 3, params);
 		w->st.reads++;
@@ -806,7 +897,7 @@ consumer(Worker *w)
 			o = judge(w, res, PGRES_TUPLES_OK, "read");
 			if (o == EXPECTED)
 			{
-				if (kind != READ_NORMAL && rollback(w) != OK)
+				if (in_txn && rollback(w) != OK)
 					break;
 				sleep_ms(1 + 5 * rand01(w));
 				continue;
@@ -834,8 +925,41 @@ consumer(Worker *w)
 		w->st.delivered += n;
 		if (n == 0)
 			w->st.empty_reads++;
-		else if (kind != READ_NORMAL)
+		else if (fault)
 			w->st.fault_reads++;
+
+		/*
+		 * -X: a read of poison messages only, each at an odd delivery, is
+		 * rolled back; but no read that moved dead letters is (see the top).
+		 */
+		if (poison_pct > 0)
+		{
+			int			all_odd = n > 0;
+			long		moved = 0;
+
+			for (i = 0; i < n; i++)
+			{
+				poison[i] = strstr(PQgetvalue(res, i, 4), "\"poison\": true") != NULL;
+				npoison += poison[i];
+				if (!poison[i] || atol(PQgetvalue(res, i, 1)) % 2 == 0)
+					all_odd = 0;
+			}
+			if (kind == READ_NORMAL && all_odd)
+				kind = READ_ROLLBACK;
+			if (kind == READ_ROLLBACK)
+			{
+				if (dead_letters_moved(w, &moved) != OK)
+				{
+					PQclear(res);
+					break;
+				}
+				if (moved > 0)
+				{
+					kind = READ_KEEP;
+					w->st.kept_for_dead_letters++;
+				}
+			}
+		}
 
 		switch (kind)
 		{
@@ -849,6 +973,7 @@ consumer(Worker *w)
 				if (o == OK && n > 0 && !tolerant)
 					o = record_deliveries(w, res, outcomes);
 				w->st.rolled_back += n;
+				w->st.poison_rolled_back += npoison;
 				break;
 			case READ_KEEP:
 				for (i = 0; i < n; i++)
@@ -859,9 +984,24 @@ consumer(Worker *w)
 				if (o == OK)
 					o = commit(w);
 				w->st.kept += n;
+				w->st.poison_kept += npoison;
 				break;
 			default:
-				o = n > 0 ? finish_messages(w, res) : OK;
+				if (poison_pct == 0)
+				{
+					o = n > 0 ? finish_messages(w, res, NULL) : OK;
+					break;
+				}
+				/* the read commits (the lease): its poison messages are kept */
+				for (i = 0; i < n; i++)
+					outcomes[i] = poison[i] ? "kept" : NULL;
+				o = npoison > 0 ? record_deliveries(w, res, outcomes) : OK;
+				if (o == OK)
+					o = commit(w);
+				if (o == OK && n > npoison)
+					o = finish_messages(w, res, poison);
+				w->st.kept += npoison;
+				w->st.poison_kept += npoison;
 				break;
 		}
 		PQclear(res);
@@ -874,6 +1014,7 @@ consumer(Worker *w)
 			sleep_ms(2 + 8 * rand01(w));
 	}
 	free(outcomes);
+	free(poison);
 }
 
 /* ---------------------------------------------------------------- churn */
@@ -970,6 +1111,40 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * -X: the queue must hand a message out max_deliveries times at most; find
+ * where its dead letters go, for dead_letters_moved()
+ */
+static int
+setup_poison(Worker *w)
+{
+	const char *params[1] = {queue};
+	PGresult   *res = query(w,
+							"SELECT p->>'max_deliveries' IS NOT NULL,"
+							" format('pgq.%I', COALESCE('q_' || (p->>'dead_letter_queue'), 'a_' || $1))"
+							" FROM pgq.policy($1) AS p",
+							1, params);
+	int			ok = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+			fail(w, "-X needs a queue with max_deliveries (pgq.set_policy)");
+		else
+		{
+			/* its rows inserted by this transaction (the top one: no savepoints) */
+			snprintf(dead_letters_sql, sizeof(dead_letters_sql),
+					 "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN 0"
+					 " ELSE (SELECT count(*) FROM %s WHERE xmin ="
+					 "  (pg_current_xact_id_if_assigned()::text::bigint %% 4294967296)::text::xid)"
+					 " END",
+					 PQgetvalue(res, 0, 1));
+			ok = 1;
+		}
+	}
+	return judge(w, res, PGRES_TUPLES_OK, "reading the policy") == OK && ok;
+}
+
 /* create the queue and the record tables; one connection, before the threads */
 static int
 setup(void)
@@ -988,7 +1163,8 @@ setup(void)
 	if (ok && !tolerant)
 		ok = run(&w,
 				 "CREATE TABLE IF NOT EXISTS stress_sent ("
-				 " msg_id bigint PRIMARY KEY, producer int NOT NULL, seq int NOT NULL);"
+				 " msg_id bigint PRIMARY KEY, producer int NOT NULL, seq int NOT NULL,"
+				 " poison boolean NOT NULL DEFAULT false);"
 				 "CREATE TABLE IF NOT EXISTS stress_unsent (msg_id bigint);"
 				 "CREATE TABLE IF NOT EXISTS stress_delivery ("
 				 " msg_id bigint NOT NULL, consumer int NOT NULL, read_ct int NOT NULL,"
@@ -996,6 +1172,8 @@ setup(void)
 				 " vt timestamptz NOT NULL, message jsonb,"
 				 " outcome text NOT NULL CHECK (outcome IN ('done', 'gone', 'kept', 'rolled_back')));"
 				 "CREATE INDEX IF NOT EXISTS stress_delivery_msg_id ON stress_delivery (msg_id)") == OK;
+	if (ok && poison_pct > 0)
+		ok = setup_poison(&w);
 	PQfinish(w.conn);
 	return ok;
 }
@@ -1020,6 +1198,8 @@ usage(FILE *out)
 			"  -f SHARE      fault share 0..1: that share of reads is rolled back or\n"
 			"                never deleted (half each), and that share of sends is\n"
 			"                rolled back (default 0)\n"
+			"  -X PCT        poison: PCT percent of the messages are never finished;\n"
+			"                the queue needs max_deliveries (default 0)\n"
 			"  -t SECONDS    time limit; the run stops there (default 50)\n"
 			"  -s SEED       random seed (default 1)\n"
 			"  -e            tolerant: record nothing, expect `queue does not exist`\n"
@@ -1038,9 +1218,10 @@ main(int argc, char **argv)
 	Stats		tot = {0};
 	int			i;
 	const char *result;
+	int			lost;
 	char	   *names = NULL;
 
-	while ((c = getopt(argc, argv, "d:q:p:P:c:n:m:b:r:F:v:f:t:s:eCA:k:K:h")) != -1)
+	while ((c = getopt(argc, argv, "d:q:p:P:c:n:m:b:r:F:v:f:X:t:s:eCA:k:K:h")) != -1)
 	{
 		switch (c)
 		{
@@ -1096,6 +1277,9 @@ main(int argc, char **argv)
 			case 'f':
 				fault_share = atof(optarg);
 				break;
+			case 'X':
+				poison_pct = atoi(optarg);
+				break;
 			case 't':
 				time_limit = atof(optarg);
 				break;
@@ -1130,7 +1314,8 @@ main(int argc, char **argv)
 	if (optind < argc || nproducers < 0 || nconsumers < 0 || nchurn < 0 ||
 		nmessages < 0 || (nproducers == 0 && nmessages > 0 && nconsumers > 0) ||
 		batch_size < 1 || read_qty < 1 || vt_seconds < 0 ||
-		fault_share < 0 || fault_share > 1 || time_limit <= 0)
+		fault_share < 0 || fault_share > 1 || time_limit <= 0 ||
+		poison_pct < 0 || poison_pct > 100 || (poison_pct > 0 && tolerant))
 	{
 		usage(stderr);
 		return 3;
@@ -1198,6 +1383,10 @@ main(int argc, char **argv)
 		tot.fault_reads += s->fault_reads;
 		tot.rolled_back += s->rolled_back;
 		tot.kept += s->kept;
+		tot.poison_sent += s->poison_sent;
+		tot.poison_rolled_back += s->poison_rolled_back;
+		tot.poison_kept += s->poison_kept;
+		tot.kept_for_dead_letters += s->kept_for_dead_letters;
 		tot.expected_errors += s->expected_errors;
 		tot.conn_lost += s->conn_lost;
 		tot.churn_create += s->churn_create;
@@ -1208,12 +1397,15 @@ main(int argc, char **argv)
 	if (ack_fd >= 0)
 		close(ack_fd);
 
-	result = failed ? "error" : timed_out ? "timeout" : drained ? "incomplete" :
+	/* with -X an empty queue is the end; the non-poison messages must be done */
+	lost = poison_pct > 0 ? tot.done < tot.sent - tot.poison_sent : drained;
+	result = failed ? "error" : timed_out ? "timeout" : lost ? "incomplete" :
 		tot.conn_lost > 0 ? "connection_lost" : "ok";
 	printf("pgq_stress: queue=%s mode=%s finish=%s producers=%d consumers=%d churn=%d"
 		   " messages=%ld sent=%ld send_txns=%ld send_rollbacks=%ld"
 		   " reads=%ld empty_reads=%ld delivered=%ld done=%ld gone=%ld"
 		   " fault_reads=%ld rolled_back=%ld kept=%ld"
+		   " poison_sent=%ld poison_rolled_back=%ld poison_kept=%ld kept_for_dead_letters=%ld"
 		   " expected_errors=%ld conn_lost=%ld"
 		   " churn_create=%ld churn_drop=%ld churn_purge=%ld churn_other=%ld"
 		   " elapsed=%.2f result=%s\n",
@@ -1222,6 +1414,7 @@ main(int argc, char **argv)
 		   nmessages, tot.sent, tot.send_txns, tot.send_rollbacks,
 		   tot.reads, tot.empty_reads, tot.delivered, tot.done, tot.gone,
 		   tot.fault_reads, tot.rolled_back, tot.kept,
+		   tot.poison_sent, tot.poison_rolled_back, tot.poison_kept, tot.kept_for_dead_letters,
 		   tot.expected_errors, tot.conn_lost,
 		   tot.churn_create, tot.churn_drop, tot.churn_purge, tot.churn_other,
 		   elapsed(), result);
@@ -1231,7 +1424,7 @@ main(int argc, char **argv)
 		return 1;
 	if (timed_out)
 		return 2;
-	if (drained)
+	if (lost)
 		return 4;
 	return 0;
 }

@@ -12,6 +12,11 @@
 #   (d) create_queue / drop_queue / purge_queue / metrics churning while producers and
 #       consumers work, on the same queue name (only clean 42P01 errors allowed) and beside a
 #       queue that must still account for every message; no crash, no half-made queue
+#   (e) poison messages: a queue with max_deliveries 3 and a dead-letter queue; 10% of the
+#       messages are poison (the harness's -X), which consumers fail by turns (read rolled back,
+#       read committed and never deleted); every poison message is handed out exactly 3 times,
+#       rolled-back deliveries included, then sits in the dead-letter queue exactly once with
+#       read_ct 3; every other message finished exactly once; pgq.stats counts agree
 # For every accounted run: each sent message deleted/archived exactly once, none missing,
 # none extra, no message handed to a second consumer while an earlier lease (vt) held, a
 # message whose reader never deleted it comes back after the vt with read_ct one higher, a
@@ -34,8 +39,8 @@ use Test::More;
 
 my $long = $ENV{PGQ_STRESS_LONG} ? 1 : 0;
 my %scale = $long
-  ? (n => 100_000, producers => 4, consumers => 8, churn_n => 20_000, limit => 900)
-  : (n => 5_000, producers => 2, consumers => 3, churn_n => 2_000, limit => 45);
+  ? (n => 100_000, producers => 4, consumers => 8, churn_n => 20_000, poison_n => 20_000, limit => 900)
+  : (n => 5_000, producers => 2, consumers => 3, churn_n => 2_000, poison_n => 2_000, limit => 45);
 my $vt = 1;
 my $fault = 0.1;
 my $t_start = time;
@@ -511,6 +516,184 @@ my @base = ('-p', $scale{producers}, '-c', $scale{consumers}, '-v', $vt, '-f', $
 		is(q1('churn', "SELECT pgq.drop_queue('$q')"), 't', "(d) queue $q: drop after the churn");
 	}
 	is(q1('churn', 'SELECT count(*) FROM pgq.meta'), '0', '(d) every queue dropped cleanly');
+}
+
+# (e) poison messages under max_deliveries.  No random faults here: every other message is
+# finished at its first delivery, far from max_deliveries, so the dead-letter queue must hold the
+# poison messages and nothing else.  The harness ends when its queue is empty, which it can only
+# be once every poison message has been handed out max_deliveries times and then moved by one
+# more read; its time limit (-t) bounds the run.
+{
+	my ($n, $np, $nc, $pct, $maxd) = ($scale{poison_n}, $scale{producers} + 1, $scale{consumers} + 1, 10, 3);
+	my $label = '(e) poison';
+	new_db('poison');
+	q1('poison', q{SELECT pgq.create_queue('poison'), pgq.create_queue('poison_dlq')});
+	q1('poison', qq{SELECT pgq.set_policy('poison',
+		'{"max_deliveries": $maxd, "dead_letter_queue": "poison_dlq"}')});
+
+	# each producer's seq 0..share-1; the harness's rule makes seq k poison when
+	# floor((k+1)*pct/100) > floor(k*pct/100): floor(share*pct/100) of them
+	my (@expect_sent, $expect_poison);
+	for my $p (0 .. $np - 1)
+	{
+		my $share = int($n / $np) + ($p < $n % $np ? 1 : 0);
+		push @expect_sent, "$p:$share:0:" . ($share - 1);
+		$expect_poison += int($share * $pct / 100);
+	}
+
+	my $t0 = time;
+	my ($rc, $sum, $err) = run_harness('poison', '-q', 'poison', '-n', $n, '-p', $np, '-c', $nc,
+		'-v', $vt, '-X', $pct, '-m', 'single', '-F', 'delete', '-s', 66);
+	my $secs = time - $t0;
+	is($rc, 0, "$label: harness exit code (ends once the queue is empty)") or diag($err);
+	is($err, '', "$label: harness printed no error");
+	is($sum->{result}, 'ok', "$label: harness result");
+	is($sum->{poison_sent}, $expect_poison, "$label: harness sent $expect_poison poison messages");
+	is($sum->{done}, $n - $expect_poison, "$label: harness finished every other message");
+
+	# what was sent
+	is( q1(
+			'poison', q{SELECT string_agg(producer || ':' || n || ':' || lo || ':' || hi, ',' ORDER BY producer)
+			FROM (SELECT producer, count(DISTINCT seq) AS n, min(seq) AS lo, max(seq) AS hi
+			      FROM stress_sent GROUP BY producer) s}),
+		join(',', @expect_sent),
+		"$label: stress_sent holds each producer's messages exactly once");
+	is(q1('poison', 'SELECT count(*) FROM stress_sent'), $n, "$label: $n messages sent");
+	is(q1('poison', 'SELECT count(*) FROM stress_sent WHERE poison'),
+		$expect_poison, "$label: $expect_poison of them poison");
+	is( q1(
+			'poison', qq{SELECT count(*) FROM stress_sent
+			WHERE poison IS DISTINCT FROM ((seq + 1) * $pct / 100 > seq * $pct / 100)}),
+		'0',
+		"$label: the poison messages are those of the rule, $pct in every 100");
+	is( q1(
+			'poison', q{SELECT count(*) FROM stress_delivery d JOIN stress_sent s USING (msg_id)
+			WHERE d.message IS DISTINCT FROM jsonb_build_object('p', s.producer, 'seq', s.seq)
+			  || CASE WHEN s.poison THEN '{"poison": true}' ELSE '{}' END::jsonb}),
+		'0',
+		"$label: every delivery carried its own payload");
+	is( q1(
+			'poison', q{SELECT count(*) FROM stress_delivery d
+			WHERE NOT EXISTS (SELECT 1 FROM stress_sent s WHERE s.msg_id = d.msg_id)}),
+		'0',
+		"$label: extra: no delivery of a message that was not sent");
+
+	# the other messages
+	is( q1(
+			'poison', q{SELECT count(*) FROM stress_sent s WHERE NOT s.poison AND
+			(SELECT count(*) FROM stress_delivery d WHERE d.msg_id = s.msg_id AND d.outcome = 'done') <> 1}),
+		'0',
+		"$label: every non-poison message deleted exactly once");
+	is( q1(
+			'poison', q{SELECT count(*) FROM stress_delivery d JOIN stress_sent s USING (msg_id)
+			WHERE s.poison AND d.outcome NOT IN ('kept', 'rolled_back')}),
+		'0',
+		"$label: no poison message was ever finished");
+
+	# the queues
+	is(q1('poison', 'SELECT count(*) FROM pgq.q_poison'), '0', "$label: queue empty at the end");
+	is( q1('poison', q{SELECT queue_length || ' ' || total_messages FROM pgq.metrics('poison')}),
+		"0 $n", "$label: metrics: empty queue, total_messages = sent");
+	is(q1('poison', 'SELECT count(*) FROM pgq.a_poison'), '0',
+		"$label: nothing in the archive (dead letters go to the dead-letter queue)");
+	is(q1('poison', 'SELECT count(*) FROM pgq.q_poison_dlq'), $expect_poison,
+		"$label: the dead-letter queue holds $expect_poison messages");
+	is( q1(
+			'poison', q{SELECT count(*) FROM stress_sent s WHERE s.poison AND NOT EXISTS
+			(SELECT 1 FROM pgq.q_poison_dlq l
+			 WHERE (l.headers->'pgq_dead_letter'->>'msg_id')::bigint = s.msg_id)}),
+		'0',
+		"$label: lost: every poison message is in the dead-letter queue");
+	is( q1(
+			'poison', q{SELECT count(*) FROM (SELECT headers->'pgq_dead_letter'->>'msg_id'
+			FROM pgq.q_poison_dlq GROUP BY 1 HAVING count(*) > 1) l}),
+		'0',
+		"$label: duplicated: no message is in the dead-letter queue twice");
+	is( q1(
+			'poison', q{SELECT count(*) FROM pgq.q_poison_dlq l WHERE NOT EXISTS
+			(SELECT 1 FROM stress_sent s
+			 WHERE s.msg_id = (l.headers->'pgq_dead_letter'->>'msg_id')::bigint AND s.poison)}),
+		'0',
+		"$label: extra: no non-poison message in the dead-letter queue");
+	is( q1(
+			'poison', qq{SELECT count(*) FROM pgq.q_poison_dlq l
+			JOIN stress_sent s ON s.msg_id = (l.headers->'pgq_dead_letter'->>'msg_id')::bigint
+			WHERE l.read_ct <> $maxd
+			   OR l.message IS DISTINCT FROM
+			      jsonb_build_object('p', s.producer, 'seq', s.seq, 'poison', true)
+			   OR l.headers->'pgq_dead_letter'->>'queue' IS DISTINCT FROM 'poison'
+			   OR l.headers->'pgq_dead_letter'->>'reason' IS DISTINCT FROM 'max_deliveries'
+			   OR l.headers->'pgq_dead_letter'->>'read_ct' IS DISTINCT FROM '$maxd'
+			   OR l.headers->'pgq_dead_letter'->'headers' IS DISTINCT FROM 'null'::jsonb}),
+		'0',
+		"$label: each dead letter: read_ct $maxd, its payload, header pgq_dead_letter (queue, reason, read_ct $maxd, no headers)");
+
+	# deliveries of the poison messages
+	is( q1(
+			'poison', qq{SELECT count(*) FROM stress_sent s WHERE s.poison AND
+			(SELECT count(*) FROM stress_delivery d WHERE d.msg_id = s.msg_id) <> $maxd}),
+		'0',
+		"$label: every poison message handed out exactly $maxd times (committed + rolled back)");
+	# by read_ct, not delivered_at: a read's clock is taken before it locks, so a read that
+	# comes right after a rollback may carry the earlier time
+	is( q1(
+			'poison', q{SELECT count(*) FROM (
+			SELECT read_ct, row_number() OVER (PARTITION BY msg_id ORDER BY read_ct) AS nth
+			FROM stress_delivery) d
+			WHERE read_ct <> nth}),
+		'0',
+		"$label: read_ct counts every delivery, rolled-back ones too: 1, 2, 3, none twice");
+	is( q1(
+			'poison', q{SELECT count(*) FROM (
+			SELECT delivered_at, lag(vt) OVER (PARTITION BY msg_id ORDER BY delivered_at) AS prev_vt
+			FROM stress_delivery WHERE outcome <> 'rolled_back') d
+			WHERE delivered_at < prev_vt}),
+		'0',
+		"$label: duplicated-within-VT: no message read again while an earlier lease held");
+	is( q1(
+			'poison', q{SELECT count(*) FROM pgq.q_poison_dlq l
+			JOIN stress_delivery d
+			  ON d.msg_id = (l.headers->'pgq_dead_letter'->>'msg_id')::bigint AND d.outcome = 'kept'
+			WHERE (l.headers->'pgq_dead_letter'->>'dead_lettered_at')::timestamptz < d.vt}),
+		'0',
+		"$label: no poison message moved while a lease it was given held");
+	is(q1('poison', q{SELECT count(*) FROM stress_delivery WHERE outcome = 'rolled_back'}),
+		$sum->{rolled_back}, "$label: every rolled-back delivery recorded");
+	is(q1('poison', q{SELECT count(*) FROM stress_delivery WHERE outcome = 'kept'}),
+		$sum->{kept}, "$label: every kept delivery recorded");
+	cmp_ok($sum->{poison_rolled_back}, '>', 0, "$label: some poison deliveries were rolled back");
+	cmp_ok($sum->{poison_kept}, '>', 0, "$label: some poison deliveries were never deleted");
+	is(q1('poison', q{SELECT count(*) FROM stress_delivery}),
+		$sum->{delivered}, "$label: the record holds every delivery the harness saw");
+
+	# pgq's counters (since the node started; the queue is new)
+	is( q1(
+			'poison', q{SELECT dead_lettered || ' ' || rolled_back_deliveries || ' ' || redelivered
+			FROM pgq.stats('poison')}),
+		q1(
+			'poison', qq{SELECT $expect_poison
+			|| ' ' || (SELECT count(*) FROM stress_delivery WHERE outcome = 'rolled_back')
+			|| ' ' || (SELECT count(*) - count(DISTINCT msg_id) FROM stress_delivery)}),
+		"$label: pgq.stats: dead_lettered = poison messages, rolled_back_deliveries and"
+		  . " redelivered as recorded");
+
+	my $lostdup = q1(
+		'poison', q{SELECT
+		(SELECT count(*) FROM stress_sent s WHERE NOT EXISTS
+		   (SELECT 1 FROM stress_delivery d WHERE d.msg_id = s.msg_id AND d.outcome = 'done')
+		 AND NOT EXISTS (SELECT 1 FROM pgq.q_poison_dlq l
+		   WHERE (l.headers->'pgq_dead_letter'->>'msg_id')::bigint = s.msg_id))
+		|| ' ' ||
+		(SELECT count(*) FROM (
+		   SELECT delivered_at, lag(vt) OVER (PARTITION BY msg_id ORDER BY delivered_at) AS prev_vt
+		   FROM stress_delivery WHERE outcome <> 'rolled_back') d WHERE delivered_at < prev_vt)});
+	report("(e) poison, max_deliveries $maxd", $sum, $lostdup, $secs);
+	push @figures,
+	  sprintf('%-28s poison=%d dead_letters=%d poison_rolled_back=%d poison_kept=%d'
+		  . ' kept_for_dead_letters=%d',
+		'', $sum->{poison_sent} // 0, q1('poison', 'SELECT count(*) FROM pgq.q_poison_dlq'),
+		$sum->{poison_rolled_back} // 0, $sum->{poison_kept} // 0,
+		$sum->{kept_for_dead_letters} // 0);
 }
 
 my $total = time - $t_start;
