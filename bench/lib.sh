@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # PORT, INNER, ... are read by the sourcing script
-# bench/lib.sh: what bench/versions.sh and bench/schemas.sh share: their options, the pairs of
-# pgbench runs and their table, and running the benchmark in a scratch copy as the tester.
+# bench/lib.sh: what bench/versions.sh, bench/schemas.sh and bench/policy.sh share: their
+# options, the pairs of pgbench runs and their table, and running the benchmark in a scratch
+# copy as the tester.
 # Sourced; the script sets BENCH_NAME (its file's name without .sh) and, for options of its own,
 # BENCH_VALUE_OPTS ("--rev --version").
 
@@ -52,9 +53,17 @@ bench_sql()
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }
 
+# bench_target SIDE: what a side's pgbench runs connect to: the database named by the side, or
+# BENCH_DB if set.  A script whose sides live elsewhere defines its own after sourcing this file
+# (a connection string, such as "host=DIR dbname=NAME", will do).
+bench_target()
+{
+	echo "${BENCH_DB:-$1}"
+}
+
 # bench_pairs BASE OTHER OPS: PAIRS pairs of pgbench runs of each operation, the side going
-# first alternating; runs PGQ_SCRATCH/<op>.<side>.sql against the database named by the side
-# (or BENCH_DB if set), and appends "<op> <pair> <side> <ops/s>" to PGQ_SCRATCH/runs.txt
+# first alternating; runs PGQ_SCRATCH/<op>.<side>.sql against bench_target <side>, and appends
+# "<op> <pair> <side> <ops/s>" to PGQ_SCRATCH/runs.txt
 bench_pairs()
 {
 	local base=$1 other=$2 ops=$3 pair op side first second tps
@@ -64,8 +73,13 @@ bench_pairs()
 		for op in $ops; do
 			if [ $((pair % 2)) -eq 0 ]; then first=$base second=$other; else first=$other second=$base; fi
 			for side in $first $second; do
-				tps=$(pgbench -n -M prepared -c 4 -j 2 -T "$DURATION" -f "$PGQ_SCRATCH/$op.$side.sql" \
-					"${BENCH_DB:-$side}" 2>/dev/null | awk '/^tps/ { print $3 }')
+				pgbench -n -M prepared -c 4 -j 2 -T "$DURATION" -f "$PGQ_SCRATCH/$op.$side.sql" \
+					"$(bench_target "$side")" >"$PGQ_SCRATCH/pgbench.log" 2>&1
+				tps=$(awk '/^tps/ { print $3 }' "$PGQ_SCRATCH/pgbench.log")
+				if [ -z "$tps" ]; then
+					echo "error: pgbench $op.$side.sql failed:" >&2
+					tail -n 5 "$PGQ_SCRATCH/pgbench.log" >&2
+				fi
 				echo "$op $pair $side ${tps:-0}" | tee -a "$PGQ_SCRATCH/runs.txt"
 			done
 		done
