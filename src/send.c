@@ -58,6 +58,7 @@ static int	check_jsonb_array(FunctionCallInfo fcinfo, int argno, const char *arg
 static Datum stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, PgqDialect dialect,
 				   Datum checked);
 static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
+static int32 get_priority(FunctionCallInfo fcinfo);
 static void check_ext_policy(PgqQueue *queue, int32 priority, bool has_key);
 static bool dedup(PgqQueue *queue, text *key, int64 *msg_id);
 static void check_headers(Jsonb *headers);
@@ -183,6 +184,21 @@ check_headers_array(ArrayType *headers)
 			check_headers(DatumGetJsonbP(elems[i]));
 }
 
+/* the priority argument of pgq's own overloads, from 0 to PGQ_PRIORITY_MAX */
+static int32
+get_priority(FunctionCallInfo fcinfo)
+{
+	int32		priority;
+
+	pgq_check_not_null(fcinfo, EXT_PRIORITY_ARG, "priority");
+	priority = PG_GETARG_INT32(EXT_PRIORITY_ARG);
+	if (priority < 0 || priority > PGQ_PRIORITY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("priority must be from 0 to %d", PGQ_PRIORITY_MAX)));
+	return priority;
+}
+
 /*
  * Refuse a priority, or a deduplication key, that the queue's policy does
  * not take (55000): the message would not be what its sender meant.
@@ -281,12 +297,7 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 		pgq_get_queue_name(fcinfo, 0, name);
 		if (kind == DELAY_EXT)
 		{
-			pgq_check_not_null(fcinfo, EXT_PRIORITY_ARG, "priority");
-			priority = PG_GETARG_INT32(EXT_PRIORITY_ARG);
-			if (priority < 0 || priority > PGQ_PRIORITY_MAX)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("priority must be from 0 to %d", PGQ_PRIORITY_MAX)));
+			priority = get_priority(fcinfo);
 			if (!PG_ARGISNULL(EXT_DEDUP_ARG))
 			{
 				dedup_key = PG_GETARG_TEXT_PP(EXT_DEDUP_ARG);
@@ -382,12 +393,7 @@ send_batch(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 	pgq_get_queue_name(fcinfo, 0, name);
 	if (kind == DELAY_EXT)
 	{
-		pgq_check_not_null(fcinfo, EXT_PRIORITY_ARG, "priority");
-		priority = PG_GETARG_INT32(EXT_PRIORITY_ARG);
-		if (priority < 0 || priority > PGQ_PRIORITY_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("priority must be from 0 to %d", PGQ_PRIORITY_MAX)));
+		priority = get_priority(fcinfo);
 		values[3] = Int16GetDatum((int16) priority);
 	}
 
