@@ -424,7 +424,7 @@ AS 'MODULE_PATHNAME', 'pgq_priority_stats'
 LANGUAGE C VOLATILE;
 
 -- every queue, for exporters: its depth against its limit, and the counts
-CREATE VIEW pgq.queue_stats WITH (security_invoker = true) AS
+CREATE VIEW pgq.queue_stats WITH (security_invoker) AS
 SELECT mt.queue_name, mt.queue_length, m.max_depth, mt.queue_visible_length,
        mt.oldest_msg_age_sec, s.dead_lettered, s.redelivered, s.rolled_back_deliveries,
        s.nacked, s.deduplicated, s.refused_full, mt.scrape_time

@@ -68,7 +68,14 @@ PG_FUNCTION_INFO_V1(pgq_stats);
 PG_FUNCTION_INFO_V1(pgq_priority_stats);
 
 #define PGQ_DELIVERIES_MAX	16384	/* messages whose deliveries are remembered */
-#define PGQ_DELIVERY_KEEP_SECS	3600	/* a remembered delivery is kept this long at least */
+#define PGQ_DELIVERY_KEEP_SECS	3600	/* a remembered delivery is forgotten after this long */
+
+/* the oldest xid the commit log still has */
+#if PG_VERSION_NUM >= 170000
+#define PGQ_OLDEST_CLOG_XID (TransamVariables->oldestClogXid)
+#else
+#define PGQ_OLDEST_CLOG_XID (ShmemVariableCache->oldestClogXid)
+#endif
 #define PGQ_STATS_MAX		1024	/* queues counted */
 #define PGQ_POLICY_ROUNDS	10		/* reads of a read that moved every message it found */
 #define SECONDS_MAX			31536000.0	/* a year: the longest delay or window */
@@ -94,7 +101,7 @@ typedef struct DeliveryKey
 typedef struct DeliveryEntry
 {
 	DeliveryKey key;
-	TransactionId xid;			/* who read (or moved) the message last */
+	FullTransactionId fxid;		/* who read (or moved) the message last */
 	int32		count;			/* deliveries lost if xid rolls back */
 	bool		delivered;		/* xid handed it out (else moved it) */
 	TimestampTz at;
@@ -109,6 +116,7 @@ typedef struct StatsEntry
 typedef struct PolicyShared
 {
 	LWLock	   *lock;
+	TimestampTz swept_at;		/* the last sweep of the deliveries */
 } PolicyShared;
 
 static PolicyShared *policy_shared = NULL;
@@ -150,7 +158,6 @@ static const PolicyKey policy_keys[] = {
 };
 
 static StatsEntry *stats_entry(Oid relid);
-static bool rolled_back(TransactionId xid);
 static void sweep_deliveries(TimestampTz now);
 static int32 lost_deliveries(Oid relid, int64 msg_id, uint64 *rolled);
 static void record_delivery(Oid relid, int64 msg_id, int32 count, bool delivered);
@@ -183,7 +190,10 @@ pgq_policy_shmem_init(void)
 
 	policy_shared = ShmemInitStruct("pgq policy", sizeof(PolicyShared), &found);
 	if (!found)
+	{
 		policy_shared->lock = &(GetNamedLWLockTranche("pgq policy"))->lock;
+		policy_shared->swept_at = 0;
+	}
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(DeliveryKey);
 	ctl.entrysize = sizeof(DeliveryEntry);
@@ -234,35 +244,76 @@ pgq_forget_counts(Oid relid)
 	LWLockRelease(policy_shared->lock);
 }
 
-/*
- * Did xid roll back?  A transaction neither committed nor running crashed
- * (shared memory does not outlive a crash, but a backend may).  This
- * backend's own are running.
- */
-static bool
-rolled_back(TransactionId xid)
+/* what became of the transaction that recorded a delivery */
+typedef enum DeliveryFate
 {
+	FATE_RUNNING,				/* still running (or this backend's own) */
+	FATE_COMMITTED,				/* committed, or too old to ask: read_ct has it */
+	FATE_ROLLED_BACK			/* rolled back, or crashed */
+} DeliveryFate;
+
+/*
+ * The fate of fxid.  One older than the commit log keeps (vacuum truncates
+ * it) is not asked about: counted as committed, as its entry is older than
+ * any reader that could still need it.  A transaction neither committed nor
+ * running crashed (shared memory outlives a backend's crash, not the
+ * server's).
+ */
+static DeliveryFate
+delivery_fate(FullTransactionId fxid)
+{
+	TransactionId xid = XidFromFullTransactionId(fxid);
+	FullTransactionId next = ReadNextFullTransactionId();
+	DeliveryFate fate;
+
+	if (U64FromFullTransactionId(next) - U64FromFullTransactionId(fxid) >= ((uint64) 1 << 31))
+		return FATE_COMMITTED;
 	if (TransactionIdIsCurrentTransactionId(xid) || TransactionIdIsInProgress(xid))
-		return false;
-	return !TransactionIdDidCommit(xid);
+		return FATE_RUNNING;
+	LWLockAcquire(XactTruncationLock, LW_SHARED);
+	if (TransactionIdPrecedes(xid, PGQ_OLDEST_CLOG_XID))
+		fate = FATE_COMMITTED;
+	else
+		fate = TransactionIdDidCommit(xid) ? FATE_COMMITTED : FATE_ROLLED_BACK;
+	LWLockRelease(XactTruncationLock);
+	return fate;
+}
+
+/* an entry not touched for PGQ_DELIVERY_KEEP_SECS: forgotten */
+static bool
+delivery_expired(const DeliveryEntry *entry, TimestampTz now)
+{
+	return now - entry->at > (TimestampTz) PGQ_DELIVERY_KEEP_SECS * USECS_PER_SEC;
 }
 
 /*
  * Make room: forget the entries whose transaction committed (read_ct has
- * their count) and those untouched for PGQ_DELIVERY_KEEP_SECS (a message
- * deleted after a rolled-back read without being read again).  Locked.
+ * their count) and the expired ones (a message deleted after a rolled-back
+ * read without being read again).  At most once a second: a table full of
+ * entries of running transactions is not walked again at every read (the
+ * deliveries then go uncounted).  Locked exclusively.
  */
 static void
 sweep_deliveries(TimestampTz now)
 {
 	HASH_SEQ_STATUS status;
 	DeliveryEntry *entry;
+	FullTransactionId last = InvalidFullTransactionId;
+	DeliveryFate last_fate = FATE_RUNNING;
 
+	if (now - policy_shared->swept_at < USECS_PER_SEC)
+		return;
+	policy_shared->swept_at = now;
 	hash_seq_init(&status, deliveries);
 	while ((entry = (DeliveryEntry *) hash_seq_search(&status)) != NULL)
 	{
-		if (now - entry->at > (TimestampTz) PGQ_DELIVERY_KEEP_SECS * USECS_PER_SEC ||
-			(!TransactionIdIsInProgress(entry->xid) && TransactionIdDidCommit(entry->xid)))
+		/* entries come in runs of one transaction's */
+		if (!FullTransactionIdEquals(entry->fxid, last))
+		{
+			last = entry->fxid;
+			last_fate = delivery_fate(last);
+		}
+		if (delivery_expired(entry, now) || last_fate == FATE_COMMITTED)
 			hash_search(deliveries, &entry->key, HASH_REMOVE, NULL);
 	}
 }
@@ -286,7 +337,8 @@ lost_deliveries(Oid relid, int64 msg_id, uint64 *rolled)
 	key.msg_id = msg_id;
 	LWLockAcquire(policy_shared->lock, LW_SHARED);
 	entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_FIND, NULL);
-	if (entry != NULL && rolled_back(entry->xid))
+	if (entry != NULL && !delivery_expired(entry, GetCurrentTimestamp()) &&
+		delivery_fate(entry->fxid) == FATE_ROLLED_BACK)
 	{
 		count = entry->count;
 		if (entry->delivered)
@@ -300,34 +352,41 @@ lost_deliveries(Oid relid, int64 msg_id, uint64 *rolled)
  * Record that this transaction handed out (delivered) or moved a message,
  * and the deliveries lost if it rolls back.  Called after the statement
  * that did it: a read that fails before leaves the previous reader's entry
- * as it was.  A full table is swept once; if still full, the delivery goes
- * unrecorded.
+ * as it was.  A second record of the same (sub)transaction adds to the
+ * first (a read with vt 0 read it again, or moved it).  A full table is
+ * swept; if still full, the delivery goes unrecorded.
  */
 static void
 record_delivery(Oid relid, int64 msg_id, int32 count, bool delivered)
 {
 	DeliveryKey key;
 	DeliveryEntry *entry;
-	TransactionId xid;
+	FullTransactionId fxid;
 	TimestampTz now;
+	bool		found;
 
 	if (policy_shared == NULL)
 		return;
-	xid = GetCurrentTransactionId();
+	fxid = GetCurrentFullTransactionId();
 	now = GetCurrentTimestamp();
 	memset(&key, 0, sizeof(key));
 	key.relid = relid;
 	key.msg_id = msg_id;
 	LWLockAcquire(policy_shared->lock, LW_EXCLUSIVE);
-	entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, NULL);
+	entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, &found);
 	if (entry == NULL)
 	{
 		sweep_deliveries(now);
-		entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, NULL);
+		entry = (DeliveryEntry *) hash_search(deliveries, &key, HASH_ENTER_NULL, &found);
 	}
 	if (entry != NULL)
 	{
-		entry->xid = xid;
+		if (found && FullTransactionIdEquals(entry->fxid, fxid))
+		{
+			count += entry->count;
+			delivered |= entry->delivered;
+		}
+		entry->fxid = fxid;
 		entry->count = count;
 		entry->delivered = delivered;
 		entry->at = now;

@@ -30,6 +30,7 @@
 #include "storage/latch.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -166,20 +167,39 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 	low = read_low(queue, &probe);
 	values[4] = TimestampTzGetDatum(low);
 	policy = pgq_queue_policy(queue);
-	if (policy->priorities)
-		values[4] = priority_lows(queue, lows);
-	if (pgq_policy_reads(policy))
-		n = pgq_policy_read(fcinfo, queue, dialect, values, nulls, qty);
-	else if (policy->priorities)
-		n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ_PRI, dialect), values, nulls);
-	else
+	if (!policy->priorities && !pgq_policy_reads(policy))
+	{
 		n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ, dialect), values, nulls);
+		if (probe)
+			advance_low(queue, low);
+	}
+	else
+	{
+		/*
+		 * What a read under a policy allocates goes with it: read_with_poll
+		 * reads again and again in one call.
+		 */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgq read",
+												  ALLOCSET_SMALL_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		bool		priorities = policy->priorities;
+
+		if (priorities)
+			values[4] = priority_lows(queue, lows);
+		if (pgq_policy_reads(policy))
+			n = pgq_policy_read(fcinfo, queue, dialect, values, nulls, qty);
+		else
+			n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ_PRI, dialect),
+								 values, nulls);
+		if (probe && priorities)
+			advance_priority_lows(queue, lows);
+		else if (probe)
+			advance_low(queue, low);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
 	/* visible again at vt if it commits (now, for vt 0), at once if it rolls back */
 	pgq_note_messages(queue->relid, n, PGQ_NOTE_AT_COMMIT | PGQ_NOTE_AT_ABORT, new_vt, now);
-	if (probe && policy->priorities)
-		advance_priority_lows(queue, lows);
-	else if (probe)
-		advance_low(queue, low);
 	return n;
 }
 

@@ -1,6 +1,8 @@
 --
 -- delivery policies (src/policy.c): set_policy, max_deliveries and dead letters,
 -- redrive, backoff and nack, priorities, deduplication, max_depth, stats
+-- (expected/policies_1.out: the same without pgq in shared_preload_libraries, as the
+-- package build runs it: no counters, deliveries that rolled back not counted)
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY default
@@ -118,6 +120,17 @@ SELECT read_ct FROM pgq.q_po_dlq
  WHERE headers -> 'pgq_dead_letter' ->> 'queue' = 'po_rb'
    AND (headers -> 'pgq_dead_letter' ->> 'msg_id')::bigint = :rolled;
 SELECT * FROM pgq.stats('po_rb');
+-- two deliveries in one transaction that rolls back count twice; so does a delivery and a move
+SELECT pgq.send('po_rb', '{"twice": 1}') AS twice \gset
+BEGIN;
+SELECT read_ct FROM pgq.read('po_rb', 0, 1);
+SELECT read_ct FROM pgq.read('po_rb', 0, 1);
+SELECT count(*) AS moved_in_the_same_transaction FROM pgq.read('po_rb', 0, 1);
+ROLLBACK;
+SELECT count(*) AS handed_out FROM pgq.read('po_rb', 0, 1);
+SELECT read_ct FROM pgq.q_po_dlq
+ WHERE headers -> 'pgq_dead_letter' ->> 'queue' = 'po_rb'
+   AND (headers -> 'pgq_dead_letter' ->> 'msg_id')::bigint = :twice;
 -- a delivery that committed is counted by read_ct alone
 SELECT pgq.send('po_rb', '{"committed": 1}') AS committed \gset
 BEGIN;

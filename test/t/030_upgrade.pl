@@ -323,8 +323,8 @@ if (version_cmp($oldest, '0.4.0') < 0 && version_cmp($default, '0.4.0') >= 0)
 }
 
 # every row of every queue table (as jsonb, whose keys are sorted: an update may rebuild a table
-# with its columns in another order), pgq.meta (the columns of every version) and the sequences,
-# as text
+# with its columns in another order; without the column priority, which 0.6.0 adds and is checked
+# apart), pgq.meta (the columns of every version) and the sequences, as text
 sub queue_state
 {
 	my ($db) = @_;
@@ -332,11 +332,11 @@ sub queue_state
 		SET TimeZone = 'UTC';
 		SELECT concat_ws(' ', 'meta', queue_name, is_unlogged, created_at)
 		  FROM pgq.meta ORDER BY queue_name;
-		SELECT 'q_orders ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_orders t ORDER BY msg_id;
+		SELECT 'q_orders ' || (pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) 'priority')::text FROM pgq.q_orders t ORDER BY msg_id;
 		SELECT 'a_orders ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_orders t ORDER BY msg_id;
-		SELECT 'q_events ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_events t ORDER BY msg_id;
+		SELECT 'q_events ' || (pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) 'priority')::text FROM pgq.q_events t ORDER BY msg_id;
 		SELECT 'a_events ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_events t ORDER BY msg_id;
-		SELECT 'q_clicks ' || pg_catalog.to_jsonb(t)::text FROM pgq.q_clicks t ORDER BY msg_id;
+		SELECT 'q_clicks ' || (pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) 'priority')::text FROM pgq.q_clicks t ORDER BY msg_id;
 		SELECT 'a_clicks ' || pg_catalog.to_jsonb(t)::text FROM pgq.a_clicks t ORDER BY msg_id;
 		SELECT 'seq orders ' || last_value || ' ' || is_called FROM pgq.q_orders_msg_id_seq;
 		SELECT 'seq events ' || last_value || ' ' || is_called FROM pgq.q_events_msg_id_seq;
@@ -388,6 +388,11 @@ else
 same_text(queue_state('upgraded'), $state_before,
 	'the update leaves every queue row, pgq.meta and the sequences as they were',
 	'- after, + before');
+is($node->safe_psql('upgraded', q{
+		SELECT count(*) FILTER (WHERE priority = 0) || ' of ' || count(*)
+		  FROM (SELECT priority FROM pgq.q_orders UNION ALL SELECT priority FROM pgq.q_events
+		        UNION ALL SELECT priority FROM pgq.q_clicks) s}),
+	'12 of 12', 'the update gives every message priority 0');
 
 #
 # The catalogs: each kind of object the extension owns, rendered one way in both databases
