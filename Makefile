@@ -22,7 +22,8 @@ OBJS = \
 	src/lowwater.o \
 	src/ring.o \
 	src/worker.o \
-	src/policy.o
+	src/policy.o \
+	src/compat.o
 
 DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
 PGFILEDESC = "pgq - message queue with visibility timeouts"

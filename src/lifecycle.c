@@ -635,7 +635,7 @@ may_create_queues(void)
 	Oid			argtypes[2] = {TEXTOID, BOOLOID};
 	Oid			fn = LookupFuncName(fname, 2, argtypes, true);
 
-	return OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
+	return OidIsValid(fn) && pgq_proc_executable(fn, GetUserId());
 }
 
 /* raise 42501 unless the caller may create queues (for pgmq's create functions) */

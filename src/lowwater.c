@@ -122,9 +122,9 @@ pgq_low_shmem_init(void)
 static PgqWriter *
 my_writer(void)
 {
-	if (low_shared == NULL || MyProc == NULL || MyProc->pgprocno >= low_shared->nwriters)
+	if (low_shared == NULL || MyProc == NULL || PGQ_MY_PROCNO >= low_shared->nwriters)
 		return NULL;
-	return &low_shared->writers[MyProc->pgprocno];
+	return &low_shared->writers[PGQ_MY_PROCNO];
 }
 
 static void

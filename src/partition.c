@@ -568,7 +568,7 @@ pgq_forget_partitions(const char *name)
 		const char *template = psprintf("template_pgq_%c_%s", t == 0 ? 'q' : 'a', name);
 		Oid			relid = get_relname_relid(template, get_namespace_oid(schema, false));
 
-		if (OidIsValid(relid) && pg_class_ownercheck(relid, GetUserId()))
+		if (OidIsValid(relid) && pgq_class_owned(relid, GetUserId()))
 			pgq_run_sql(psprintf("DROP TABLE %s.%s", qschema, quote_identifier(template)),
 						SPI_OK_UTILITY, "dropping pg_partman's template", name);
 	}

@@ -178,6 +178,20 @@ typedef struct PgqExec
 	int			save_sec_context;
 } PgqExec;
 
+/*
+ * What differs between the PostgreSQL majors pgq builds against (compat.c
+ * and below).
+ */
+#if PG_VERSION_NUM >= 170000
+#define PGQ_MY_PROCNO		GetNumberFromPGProc(MyProc)
+#else
+#define PGQ_MY_PROCNO		(MyProc->pgprocno)
+#endif
+extern AclMode pgq_class_aclmask_missing(Oid relid, Oid roleid, AclMode mask, bool *is_missing);
+extern bool pgq_proc_executable(Oid fn, Oid roleid);
+extern bool pgq_class_owned(Oid relid, Oid roleid);
+extern Oid	pgq_identity_sequence(Oid relid, AttrNumber attnum);
+
 /* queue.c */
 extern void pgq_check_queue_name(const char *name);
 extern void pgq_fold_lower(char *s);

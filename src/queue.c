@@ -173,8 +173,8 @@ check_queue_privileges(const RangeVar *relation, Oid relId,
 	 * The table may have been dropped since its name was looked up (we hold
 	 * no lock yet); RangeVarGetRelidExtended then looks again.
 	 */
-	if (pg_class_aclmask_ext(relId, GetUserId(), required, ACLMASK_ALL,
-							 &is_missing) != required && !is_missing)
+	if (pgq_class_aclmask_missing(relId, GetUserId(), required, &is_missing) != required &&
+		!is_missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for queue \"%s\"",
@@ -360,7 +360,7 @@ pgq_msg_id_sequence(Oid relid)
 	Oid			seqid = InvalidOid;
 
 	if (attnum != InvalidAttrNumber)
-		seqid = getIdentitySequence(relid, attnum, true);
+		seqid = pgq_identity_sequence(relid, attnum);
 	if (!OidIsValid(seqid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),

@@ -270,7 +270,7 @@ pgq_adopt_queue(PG_FUNCTION_ARGS)
 						name, name, name),
 				 errhint("Give both tables the same owner, or drop the queue, then run ALTER EXTENSION pgq UPDATE again.")));
 	unlogged = get_rel_persistence(old_q) == RELPERSISTENCE_UNLOGGED;
-	old_seq = getIdentitySequence(old_q, get_attnum(old_q, "msg_id"), true);
+	old_seq = pgq_identity_sequence(old_q, get_attnum(old_q, "msg_id"));
 
 	/*
 	 * Out of the way: the indexes and the sequence go along.  The old owner
