@@ -154,10 +154,7 @@ set_notify(FunctionCallInfo fcinfo, bool enable)
 		nulls[1] = 'n';
 	}
 
-	/* authorize before the lock, and again under it */
-	(void) pgq_check_queue_owner(name, action, false);
-	pgq_lock_queue_name(name);
-	(void) pgq_check_queue_owner(name, action, true);
+	(void) pgq_lock_owned_queue(name, action);
 
 	pgq_begin(&exec);
 	rc = SPI_execute_with_args("UPDATE pgq.meta SET notify_throttle_ms = $2"

@@ -429,10 +429,7 @@ pgq_convert_archive_partitioned(PG_FUNCTION_ARGS)
 				 errmsg("leading_partition must be at least 1")));
 	pgq_check_partitioned_name(name);
 
-	/* the owner's act, checked before the lock and again under it */
-	(void) pgq_check_queue_owner(name, "convert the archive of", false);
-	pgq_lock_queue_name(name);
-	(void) pgq_check_queue_owner(name, "convert the archive of", true);
+	(void) pgq_lock_owned_queue(name, "convert the archive of");
 
 	old = pgq_queue_table("a_", name);
 	if (!OidIsValid(old))

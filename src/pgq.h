@@ -204,6 +204,7 @@ extern bool pgq_is_monitor(void);
 extern Oid	pgq_check_extension_updated(void);
 extern Oid	pgq_meta_owner(const char *name, bool latest);
 extern Oid	pgq_check_queue_owner(const char *name, const char *action, bool latest);
+extern Oid	pgq_lock_owned_queue(const char *name, const char *action);
 extern Oid	pgq_msg_id_sequence(Oid relid);
 extern void pgq_check_queue_tables(const char *name, Oid relid);
 extern void pgq_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname);

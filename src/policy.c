@@ -814,6 +814,7 @@ pgq_apply_policy(const char *name, Jsonb *policy)
 	TupleDesc	desc;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		namearg[1];
+	int			nestlevel;
 
 	if (!JB_ROOT_IS_OBJECT(policy) || JB_ROOT_IS_SCALAR(policy))
 		ereport(ERROR,
@@ -916,11 +917,7 @@ pgq_apply_policy(const char *name, Jsonb *policy)
 	 * it.
 	 */
 	if (dlq[0] != '\0')
-	{
-		(void) pgq_check_queue_owner(dlq, "name as a dead-letter queue", false);
-		pgq_lock_queue_name(dlq);
-		(void) pgq_check_queue_owner(dlq, "name as a dead-letter queue", true);
-	}
+		(void) pgq_lock_owned_queue(dlq, "name as a dead-letter queue");
 
 	pgq_begin(&exec);
 	namearg[0] = params[0];
@@ -962,20 +959,12 @@ pgq_apply_policy(const char *name, Jsonb *policy)
 		elog(ERROR, "pgq: reading the policy of queue \"%s\" failed", name);
 	tup = SPI_copytuple(SPI_tuptable->vals[0]);
 	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+	nestlevel = pgq_pin_ddl_settings();
 	if (DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull)) != old_priorities)
-	{
-		int			nestlevel = pgq_pin_ddl_settings();
-
 		change_priority_index(name, !old_priorities);
-		AtEOXact_GUC(false, nestlevel);
-	}
 	if (DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)) != old_dedup)
-	{
-		int			nestlevel = pgq_pin_ddl_settings();
-
 		change_dedup_table(name, !old_dedup, unlogged);
-		AtEOXact_GUC(false, nestlevel);
-	}
+	AtEOXact_GUC(false, nestlevel);
 	pgq_end(&exec);
 	/* every backend reads the queue's settings again */
 	CacheInvalidateRelcacheByRelid(pgq_queue_table("q_", name));
@@ -1027,9 +1016,7 @@ pgq_set_policy(PG_FUNCTION_ARGS)
 
 	pgq_get_queue_name(fcinfo, 0, name);
 	pgq_check_not_null(fcinfo, 1, "policy");
-	(void) pgq_check_queue_owner(name, "set the policy of", false);
-	pgq_lock_queue_name(name);
-	(void) pgq_check_queue_owner(name, "set the policy of", true);
+	(void) pgq_lock_owned_queue(name, "set the policy of");
 	pgq_apply_policy(name, PG_GETARG_JSONB_P(1));
 	PG_RETURN_JSONB_P(read_policy(name));
 }

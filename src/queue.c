@@ -352,6 +352,20 @@ pgq_check_queue_owner(const char *name, const char *action, bool latest)
 	return owner;
 }
 
+/*
+ * The owner's act on queue name: the caller is checked to be its owner
+ * before the queue's name is locked (a caller who may not is refused without
+ * waiting), and again under the lock, as committed now (the queue may have
+ * been dropped and made again by another role meanwhile).  Returns the owner.
+ */
+Oid
+pgq_lock_owned_queue(const char *name, const char *action)
+{
+	(void) pgq_check_queue_owner(name, action, false);
+	pgq_lock_queue_name(name);
+	return pgq_check_queue_owner(name, action, true);
+}
+
 /* the identity sequence behind msg_id of queue table relid */
 Oid
 pgq_msg_id_sequence(Oid relid)

@@ -60,7 +60,7 @@ static uint64 read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dia
 static TimestampTz next_vt(PgqQueue *queue);
 static TimestampTz read_low(PgqQueue *queue, bool *probe);
 static Datum priority_lows(PgqQueue *queue, TimestampTz *lows);
-static void advance_priority_lows(PgqQueue *queue, TimestampTz *lows);
+static void advance_priority_lows(PgqQueue *queue, Datum marks, TimestampTz *lows);
 static void advance_low(PgqQueue *queue, TimestampTz low);
 static TimestampTz timestamp_stmt(PgqQueue *queue, PgqStmt stmt, Datum *values,
 								  TimestampTz none);
@@ -192,7 +192,7 @@ read_once(FunctionCallInfo fcinfo, PgqQueue *queue, PgqDialect dialect, int32 vt
 			n = run_message_stmt(fcinfo, queue, DIALECT_STMT(PGQ_STMT_READ_PRI, dialect),
 								 values, nulls);
 		if (probe && priorities)
-			advance_priority_lows(queue, lows);
+			advance_priority_lows(queue, values[4], lows);
 		else if (probe)
 			advance_low(queue, low);
 		MemoryContextSwitchTo(old);
@@ -218,9 +218,12 @@ priority_lows(PgqQueue *queue, TimestampTz *lows)
 										   TYPALIGN_DOUBLE));
 }
 
-/* advance_low for a queue with priorities: each priority's mark */
+/*
+ * advance_low for a queue with priorities: each priority's mark, from the
+ * marks the read started at (lows, and the same as the array marks)
+ */
 static void
-advance_priority_lows(PgqQueue *queue, TimestampTz *lows)
+advance_priority_lows(PgqQueue *queue, Datum marks, TimestampTz *lows)
 {
 	Datum		values[2];
 	TimestampTz now;
@@ -232,7 +235,7 @@ advance_priority_lows(PgqQueue *queue, TimestampTz *lows)
 	resets = pgq_low_reset_count();
 	bound = pgq_low_bound(queue->relid);
 	now = GetCurrentTimestamp();
-	values[0] = priority_lows(queue, lows);
+	values[0] = marks;
 	values[1] = TimestampTzGetDatum(now);
 	pgq_begin(&exec);
 	pgq_run(queue, PGQ_STMT_LOW_PROBE_PRI, values, NULL, NULL);
@@ -546,7 +549,7 @@ pop(FunctionCallInfo fcinfo, PgqDialect dialect)
 										   values, NULL),
 						  PGQ_NOTE_AT_ABORT, 0, 0);
 		if (probe && priorities)
-			advance_priority_lows(&queue, lows);
+			advance_priority_lows(&queue, values[2], lows);
 		else if (probe)
 			advance_low(&queue, low);
 	}

@@ -738,10 +738,7 @@ pgq_set_retention(PG_FUNCTION_ARGS)
 		values[1] = PG_GETARG_DATUM(1);
 	}
 	values[0] = CStringGetTextDatum(name);
-	/* the owner's act, checked before the lock and again under it */
-	(void) pgq_check_queue_owner(name, "set the retention of", false);
-	pgq_lock_queue_name(name);
-	(void) pgq_check_queue_owner(name, "set the retention of", true);
+	(void) pgq_lock_owned_queue(name, "set the retention of");
 
 	pgq_begin(&exec);
 	rc = SPI_execute_with_args("UPDATE pgq.meta SET archive_retention = $2,"

@@ -60,7 +60,7 @@ static Datum stamp(FunctionCallInfo fcinfo, PgqQueue *queue, DelayKind kind, Pgq
 static void sent(PgqQueue *queue, uint64 n, TimestampTz vt);
 static int32 get_priority(FunctionCallInfo fcinfo);
 static void check_ext_policy(PgqQueue *queue, int32 priority, bool has_key);
-static bool dedup(PgqQueue *queue, text *key, int64 *msg_id);
+static bool dedup(PgqQueue *queue, text *key, Oid seqid, int64 *msg_id);
 static void check_headers(Jsonb *headers);
 static void check_headers_array(ArrayType *headers);
 static Datum send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect);
@@ -225,14 +225,13 @@ check_ext_policy(PgqQueue *queue, int32 priority, bool has_key)
  * Claim deduplication key for a send: false, with the msg_id the message
  * is to have, if no message sent within the queue's window holds it; true,
  * with that message's id, if one does.  A send of the same key whose
- * transaction is open is waited for.  Connected to SPI as the tables'
- * owner.
+ * transaction is open is waited for.  seqid: the queue's msg_id sequence.
+ * Connected to SPI as the tables' owner.
  */
 static bool
-dedup(PgqQueue *queue, text *key, int64 *msg_id)
+dedup(PgqQueue *queue, text *key, Oid seqid, int64 *msg_id)
 {
 	int64		window = pgq_queue_policy(queue)->dedup_window_us;
-	Oid			seqid = pgq_msg_id_sequence(queue->relid);
 	int			attempt;
 	bool		isnull;
 
@@ -330,8 +329,11 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 		values[0] = stamp(fcinfo, &queue, kind, dialect, values[0]);
 		pgq_begin(&exec);
 		if (kind == DELAY_EXT)
+		{
 			check_ext_policy(&queue, priority, dedup_key != NULL);
-		if (dedup_key != NULL && dedup(&queue, dedup_key, &msg_id))
+			values[5] = ObjectIdGetDatum(pgq_msg_id_sequence(queue.relid));
+		}
+		if (dedup_key != NULL && dedup(&queue, dedup_key, DatumGetObjectId(values[5]), &msg_id))
 		{
 			/* the key's message: nothing is stored */
 			pgq_end(&exec);
@@ -348,7 +350,6 @@ send_one(FunctionCallInfo fcinfo, DelayKind kind, PgqDialect dialect)
 					values[4] = Int64GetDatum(msg_id);
 					nulls[4] = ' ';
 				}
-				values[5] = ObjectIdGetDatum(pgq_msg_id_sequence(queue.relid));
 			}
 			pgq_run(&queue, kind == DELAY_EXT ? PGQ_STMT_SEND_EXT : PGQ_STMT_SEND,
 					values, nulls, NULL);
