@@ -1,6 +1,12 @@
 # pgq: PGXS build and test definitions
 
 EXTENSION = pgq pgq_pgmq
+# the version this tree builds: the control files and sql/<extension>--$(EXTVERSION).sql are
+# made from it; test/version.sh checks every other place that names it
+EXTVERSION = 0.6.0
+# the maintainers' contact, which debian/ and META.json must name (test/version.sh)
+MAINTAINER = pgq maintainers <maintainers@pgq.dev>
+
 MODULE_big = pgq
 OBJS = \
 	src/pgq.o \
@@ -25,7 +31,10 @@ OBJS = \
 	src/policy.o \
 	src/compat.o
 
-DATA = $(wildcard sql/pgq--*.sql) $(wildcard sql/pgq_pgmq--*.sql)
+# sql/pgq.sql and sql/pgq_pgmq.sql are the install scripts of EXTVERSION; the scripts of
+# earlier versions and every upgrade script are kept as written
+DATA_built = $(foreach ext,$(EXTENSION),sql/$(ext)--$(EXTVERSION).sql)
+DATA = $(filter-out $(DATA_built),$(wildcard $(foreach ext,$(EXTENSION),sql/$(ext)--*.sql)))
 PGFILEDESC = "pgq - message queue with visibility timeouts"
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
@@ -39,7 +48,7 @@ ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=pgq
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
-EXTRA_CLEAN = results output_iso tmp_check log
+EXTRA_CLEAN = results output_iso tmp_check log $(addsuffix .control,$(EXTENSION))
 
 PG_CONFIG ?= pg_config
 
@@ -51,3 +60,21 @@ include $(PGXS)
 
 # every source file includes the shared header
 $(OBJS): src/pgq.h
+
+$(DATA_built): sql/%--$(EXTVERSION).sql: sql/%.sql
+	cp $< $@
+
+# PGXS's "all" and "install" take the control files from here
+$(addsuffix .control,$(EXTENSION)): %.control: %.control.in Makefile
+	sed "s/@EXTVERSION@/$(EXTVERSION)/g" $< >$@
+
+.PHONY: print-version print-maintainer check-version
+
+print-version:
+	@echo '$(EXTVERSION)'
+
+print-maintainer:
+	@echo '$(MAINTAINER)'
+
+check-version: $(DATA_built) $(addsuffix .control,$(EXTENSION))
+	@bash test/version.sh

@@ -64,15 +64,18 @@ loaded()
 # inside the scratch copy, as the tester: build the old library, run the clusters and the pairs
 run_inner()
 {
-	local old="$PGQ_SCRATCH/old" out=bench/out/versions.md side want got
+	local old="$PGQ_SCRATCH/old" out=bench/out/versions.md side want got built
 
 	mkdir -p "$old" bench/out || return 1
 	if ! git --git-dir="$PGQ_SCRATCH/git" archive "$REV" | tar -x -C "$old"; then
 		echo "error: cannot read commit $REV from the history" >&2
 		return 1
 	fi
-	if ! grep -q "^default_version = '$VERSION'" "$old/pgq.control"; then
-		echo "error: commit $REV is not release $VERSION: $(grep default_version "$old/pgq.control")" >&2
+	# the version a tree builds: the Makefile's EXTVERSION (0.6.0 on), else pgq.control's
+	built=$(sed -n 's/^EXTVERSION *= *//p' "$old/Makefile")
+	[ -n "$built" ] || built=$(sed -n "s/^default_version *= *'\(.*\)'.*/\1/p" "$old/pgq.control" 2>/dev/null)
+	if [ "$built" != "$VERSION" ]; then
+		echo "error: commit $REV is not release $VERSION: it builds \"$built\"" >&2
 		return 1
 	fi
 	make -s -C "$old" PG_CONFIG="$PGQ_PG_CONFIG" MAKEFLAGS= >"$old/build.log" 2>&1 || {

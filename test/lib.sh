@@ -8,6 +8,9 @@
 #   pgq_as_tester         run a command as the user that owns the scratch copy
 #   pgq_cluster_start/stop  a throwaway cluster listening only on a unix socket in a private directory
 #   pgq_cluster_start_valgrind, pgq_valgrind_errors  the same under valgrind, and what it found
+#   record, count_regress, count_tap, count_line  a suite's result as a line "SUITE PASSED FAILED
+#                         [NOTE]" of the file STATUS names, counted from pg_regress, TAP or a
+#                         script's own last line
 #
 # initdb refuses to run as root, so when these scripts run as root every cluster is created and
 # started by the "postgres" system user (made by the postgresql-15 package) inside a scratch
@@ -193,4 +196,89 @@ pgq_cluster_stop()
 			pg_ctl -D "$PGQ_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1
 	fi
 	return 0
+}
+
+# record SUITE PASSED FAILED [NOTE...]: one line of the status file
+record()
+{
+	local suite=$1 passed=$2 failed=$3
+	shift 3
+	echo "$suite $passed $failed $*" >>"$STATUS"
+}
+
+# count_regress SUITE LOGFILE RC: count pg_regress / pg_isolation_regress results.
+# The summary line is authoritative; without one the run did not finish.
+count_regress()
+{
+	local suite=$1 log=$2 rc=$3 summary passed failed note=""
+
+	# (pg_regress of PostgreSQL 16 and later prints TAP: "# All 18 tests passed.", "ok 1 - name")
+	summary=$(grep -E '^(# )? *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (passed|failed))' "$log" | tail -n 1)
+	if [[ $summary =~ All\ ([0-9]+)\ tests\ passed ]]; then
+		passed=${BASH_REMATCH[1]}
+		failed=0
+	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
+		failed=${BASH_REMATCH[1]}
+		passed=$((BASH_REMATCH[2] - failed))
+	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ passed ]]; then
+		passed=${BASH_REMATCH[1]}
+		failed=$((BASH_REMATCH[2] - passed))
+		note="(failures ignored by the schedule count as failed)"
+	else
+		passed=$(grep -cE '\.\.\. +ok( |$)|^ok [0-9]+ ' "$log")
+		failed=$(grep -cE '\.\.\. +FAILED|^not ok [0-9]+ ' "$log")
+		[ "$failed" -eq 0 ] && failed=1
+		note="(did not finish, exit status $rc)"
+	fi
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+		note="(exit status $rc)"
+	fi
+	record "$suite" "$passed" "$failed" "$note"
+}
+
+# count_tap SUITE LOGFILE RC: count TAP assertions in verbose prove/pg_prove output.
+# A file that died or broke its plan without a failed assertion counts as one failure.
+count_tap()
+{
+	local suite=$1 log=$2 rc=$3 passed failed broken note=""
+
+	passed=$(grep -E '^(ok [0-9]+|not ok [0-9]+.*# *TODO)' "$log" | grep -c .)
+	failed=$(grep -E '^not ok [0-9]+' "$log" | grep -vcE '# *TODO')
+	broken=$(awk '
+		/^Test Summary Report/ { s = 1; next }
+		!s { next }
+		/^Files=[0-9]+, Tests=/ { s = 0; next }
+		/\(Wstat: .*Failed: [0-9]+\)$/ { n += bad; f = ($0 ~ /Failed: 0\)$/); bad = 0; next }
+		f && /^[ \t]+(Parse errors|Non-zero (exit|wait) status)/ { bad = 1 }
+		END { print n + bad }' "$log")
+	if [ "$broken" -gt 0 ]; then
+		failed=$((failed + broken))
+		note="($broken file(s) died or broke their plan)"
+	fi
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+		note="(exit status $rc)"
+	fi
+	if [ $((passed + failed)) -eq 0 ]; then
+		failed=1
+		note="(no assertions ran)"
+	fi
+	record "$suite" "$passed" "$failed" "$note"
+}
+
+# count_line SUITE LOGFILE RC: record the last line "SUITE PASSED FAILED" a script printed into
+# LOGFILE (a non-zero exit status RC with nothing failed counts as one failure); returns 1 when
+# there is no such line
+count_line()
+{
+	local suite=$1 log=$2 rc=$3 line passed failed
+
+	line=$(grep -E "^$suite [0-9]+ [0-9]+\$" "$log" | tail -n 1)
+	[ -n "$line" ] || return 1
+	read -r _ passed failed <<<"$line"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+	fi
+	record "$suite" "$passed" "$failed"
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/run.sh: run every pgq test suite on a Debian 12 machine with PostgreSQL 15
+# test/run.sh: run every pgq test suite on a Debian 12 machine: PostgreSQL 15 from Debian, 17 and 18 built from source
 #
 #   bash test/run.sh
 #
@@ -12,13 +12,20 @@
 #      tap        test/t/*.pl                    (make installcheck, TAP_TESTS; each test makes its own nodes)
 #      valgrind   pg_regress over test/sql again, with the server under valgrind's memcheck; a
 #                 memcheck error with pgq's code among its innermost frames counts as a failure
-#      package    test/deb.sh: builds the Debian package postgresql-15-pgq from a copy of the tree,
-#                 installs it, runs pg_regress over test/sql against it, then purges it and
+#      package    test/deb.sh: builds the Debian packages postgresql-M-pgq, one per PostgreSQL
+#                 major M whose postgresql-server-dev-M is installed, from a copy of the tree,
+#                 installs them, runs pg_regress over test/sql against each, then purges them and
 #                 installs the tree's build again (log/package.out, log/package-build.log)
 #      clients    test/clients.sh: pgmq's Node client, pgmq-js, against schema pgmq (extension
 #                 pgq_pgmq) in a throwaway cluster; installs Debian's nodejs and npm when node
 #                 is missing, and the pinned npm packages into a cache outside the clone
 #                 (log/clients.out)
+#      version    make check-version: the Makefile's EXTVERSION, the control files, META.json,
+#                 debian/changelog and CHANGELOG.md name the same version; CHANGELOG entries are dated
+#      pg17 pg18  test/matrix.sh: PostgreSQL 17 and 18 built from Debian's source packages into a
+#                 cache outside the clone (PGQ_PG_CACHE, default /var/cache/pgq-pg; built once), pgq
+#                 built against each, then its regress and isolation suites and test/t/030_upgrade.pl
+#                 (log/matrix.out, log/pgM/).  PGQ_MATRIX="18" tests only 18; PGQ_MATRIX="" none
 # 4. prints one line per suite, then, last, "N passed, N failed" over all suites; exits non-zero
 #    if anything failed.  A suite that could not run counts as one failure.
 #
@@ -27,7 +34,8 @@
 # regression.diffs, regression.out, tmp_check/ (TAP logs), and log/: each suite's output
 # (log/<suite>.out), the diffs of failed regress and isolation tests (log/<suite>.diffs) and the
 # test cluster's server log (log/server.log).
-# PGQ_SUITES="regress pgtap" runs only the suites named (default: all of them).
+# PGQ_SUITES="regress pgtap" runs only the suites named (default: all of them; "pg18" is the
+# matrix's PostgreSQL 18).
 # Set PGQ_TEST_PORT to change the port of the regress/isolation/pgTAP cluster and of the package
 # suite's clusters (default 5451); the first listens only on a unix socket in a private directory.
 
@@ -36,17 +44,10 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUITES=${PGQ_SUITES:-"regress isolation pgtap tap valgrind package clients"}
+MATRIX=${PGQ_MATRIX-"17 18"}
+SUITES=${PGQ_SUITES:-"version regress isolation pgtap tap valgrind package clients $(printf 'pg%s ' $MATRIX)"}
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
-
-# record SUITE PASSED FAILED [NOTE...]: one line of the status file
-record()
-{
-	local suite=$1 passed=$2 failed=$3
-	shift 3
-	echo "$suite $passed $failed $*" >>"$STATUS"
-}
 
 # banner SUITE TEXT
 banner()
@@ -63,66 +64,6 @@ nfiles()
 		[ -e "$f" ] && n=$((n + 1))
 	done
 	echo "$n"
-}
-
-# count_regress SUITE LOGFILE RC: count pg_regress / pg_isolation_regress results.
-# The summary line is authoritative; without one the run did not finish.
-count_regress()
-{
-	local suite=$1 log=$2 rc=$3 summary passed failed note=""
-
-	summary=$(grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (passed|failed))' "$log" | tail -n 1)
-	if [[ $summary =~ All\ ([0-9]+)\ tests\ passed ]]; then
-		passed=${BASH_REMATCH[1]}
-		failed=0
-	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
-		failed=${BASH_REMATCH[1]}
-		passed=$((BASH_REMATCH[2] - failed))
-	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ passed ]]; then
-		passed=${BASH_REMATCH[1]}
-		failed=$((BASH_REMATCH[2] - passed))
-		note="(failures ignored by the schedule count as failed)"
-	else
-		passed=$(grep -cE '\.\.\. +ok( |$)' "$log")
-		failed=$(grep -cE '\.\.\. +FAILED' "$log")
-		[ "$failed" -eq 0 ] && failed=1
-		note="(did not finish, exit status $rc)"
-	fi
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		failed=1
-		note="(exit status $rc)"
-	fi
-	record "$suite" "$passed" "$failed" "$note"
-}
-
-# count_tap SUITE LOGFILE RC: count TAP assertions in verbose prove/pg_prove output.
-# A file that died or broke its plan without a failed assertion counts as one failure.
-count_tap()
-{
-	local suite=$1 log=$2 rc=$3 passed failed broken note=""
-
-	passed=$(grep -E '^(ok [0-9]+|not ok [0-9]+.*# *TODO)' "$log" | grep -c .)
-	failed=$(grep -E '^not ok [0-9]+' "$log" | grep -vcE '# *TODO')
-	broken=$(awk '
-		/^Test Summary Report/ { s = 1; next }
-		!s { next }
-		/^Files=[0-9]+, Tests=/ { s = 0; next }
-		/\(Wstat: .*Failed: [0-9]+\)$/ { n += bad; f = ($0 ~ /Failed: 0\)$/); bad = 0; next }
-		f && /^[ \t]+(Parse errors|Non-zero (exit|wait) status)/ { bad = 1 }
-		END { print n + bad }' "$log")
-	if [ "$broken" -gt 0 ]; then
-		failed=$((failed + broken))
-		note="($broken file(s) died or broke their plan)"
-	fi
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		failed=1
-		note="(exit status $rc)"
-	fi
-	if [ $((passed + failed)) -eq 0 ]; then
-		failed=1
-		note="(no assertions ran)"
-	fi
-	record "$suite" "$passed" "$failed" "$note"
 }
 
 # suite_make SUITE TESTGLOB MAKEVARS...: one PGXS installcheck suite, the others switched off
@@ -182,7 +123,8 @@ suite_package()
 	mkdir -p log
 	bash test/deb.sh 2>&1 | tee log/package.out
 	rc=${PIPESTATUS[0]}
-	count_regress package log/package.out "$rc"
+	# its last line counts every major's tests; without it, deb.sh stopped early
+	count_line package log/package.out "$rc" || count_regress package log/package.out "$rc"
 }
 
 # the unprivileged half: runs in the scratch copy, owns every server it starts
@@ -198,10 +140,12 @@ run_suites()
 	trap 'exit 130' INT TERM
 
 	banner cluster "initdb and start on a unix socket in $PGQ_SCRATCH/cluster, port $PORT"
-	if pgq_cluster_start "$PGQ_SCRATCH/cluster" "$PORT"; then
-		suite_make regress 'test/sql/*.sql' ISOLATION= TAP_TESTS=
-		suite_make isolation 'test/specs/*.spec' REGRESS= TAP_TESTS=
-		suite_pgtap
+	if ! wanted regress && ! wanted isolation && ! wanted pgtap; then
+		:
+	elif pgq_cluster_start "$PGQ_SCRATCH/cluster" "$PORT"; then
+		wanted regress && suite_make regress 'test/sql/*.sql' ISOLATION= TAP_TESTS=
+		wanted isolation && suite_make isolation 'test/specs/*.spec' REGRESS= TAP_TESTS=
+		wanted pgtap && suite_pgtap
 		pgq_cluster_stop
 	else
 		for suite in regress isolation pgtap; do
@@ -213,8 +157,8 @@ run_suites()
 	if [ -d "$PGQ_SCRATCH/git" ]; then
 		export PGQ_GIT_DIR=$PGQ_SCRATCH/git
 	fi
-	suite_make tap 'test/t/*.pl' REGRESS= ISOLATION= PROVE_FLAGS=--verbose
-	suite_valgrind
+	wanted tap && suite_make tap 'test/t/*.pl' REGRESS= ISOLATION= PROVE_FLAGS=--verbose
+	wanted valgrind && suite_valgrind
 }
 
 # the regression suite again, against a server running under valgrind
@@ -291,7 +235,7 @@ report()
 # runs as the caller, after the package suite has put the tree's build back
 suite_clients()
 {
-	local rc line passed failed
+	local rc
 
 	banner clients "bash test/clients.sh"
 	mkdir -p log
@@ -300,16 +244,49 @@ suite_clients()
 	fi
 	bash test/clients.sh 2>&1 | tee log/clients.out
 	rc=${PIPESTATUS[0]}
-	line=$(grep -E '^clients [0-9]+ [0-9]+$' log/clients.out | tail -n 1)
-	if [ -z "$line" ]; then
+	count_line clients log/clients.out "$rc" ||
 		record clients 0 1 "(test/clients.sh printed no result, exit status $rc)"
-		return
-	fi
-	read -r _ passed failed <<<"$line"
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		failed=1
-	fi
-	record clients "$passed" "$failed"
+}
+
+# the version check: make check-version, which ends with "version PASSED FAILED"
+suite_version()
+{
+	local rc
+
+	banner version "make check-version"
+	mkdir -p log
+	make -s PG_CONFIG="$PGQ_PG_CONFIG" check-version 2>&1 | tee log/version.out
+	rc=${PIPESTATUS[0]}
+	count_line version log/version.out "$rc" ||
+		record version 0 1 "(make check-version printed no result, exit status $rc)"
+}
+
+# the majors of the matrix: test/matrix.sh prints "pgM PASSED FAILED (details)" for each
+suite_matrix()
+{
+	local majors="" suite line
+
+	for suite in $SUITES; do
+		[[ $suite =~ ^pg([0-9]+)$ ]] && majors+="${majors:+ }${BASH_REMATCH[1]}"
+	done
+	[ -n "$majors" ] || return 0
+	banner matrix "PGQ_MATRIX=\"$majors\" bash test/matrix.sh"
+	mkdir -p log
+	PGQ_MATRIX=$majors PGQ_TEST_PORT=$PORT bash test/matrix.sh 2>&1 | tee log/matrix.out
+	for suite in $majors; do
+		line=$(grep -E "^pg$suite [0-9]+ [0-9]+ " log/matrix.out | tail -n 1)
+		if [ -n "$line" ]; then
+			echo "$line" >>"$STATUS"
+		else
+			record "pg$suite" 0 1 "(test/matrix.sh printed no result)"
+		fi
+	done
+}
+
+# is SUITE one of SUITES
+wanted()
+{
+	[[ " $SUITES " == *" $1 "* ]]
 }
 
 # the half that runs as the caller: packages, build, scratch copy, report
@@ -338,11 +315,13 @@ main()
 			record "$suite" 0 1 "(could not make a scratch copy)"
 		done
 	else
+		wanted version && suite_version
 		(cd "$PGQ_SCRATCH/tree" && pgq_as_tester bash test/run.sh --suites "$PGQ_SCRATCH")
 		cat "$PGQ_SCRATCH/status" >>"$STATUS" 2>/dev/null
 		copy_back
-		suite_package
-		suite_clients
+		wanted package && suite_package
+		wanted clients && suite_clients
+		suite_matrix
 	fi
 	report
 }

@@ -5,6 +5,8 @@
 --
 -- a schema pgmq that holds objects already (pgmq's, installed from its SQL,
 -- say) or that belongs to a role that could replace the functions: refused
+-- (no CONTEXT lines: PostgreSQL 18 adds the extension script's text to them)
+\set SHOW_CONTEXT never
 CREATE SCHEMA pgmq;
 CREATE TABLE pgmq.meta (queue_name varchar);
 CREATE EXTENSION pgq_pgmq;
@@ -21,6 +23,7 @@ CREATE EXTENSION pgq_pgmq;
 \echo :SQLSTATE
 REVOKE CREATE ON SCHEMA pgmq FROM c_squatter;
 CREATE EXTENSION pgq_pgmq;
+\set SHOW_CONTEXT errors
 -- once installed, a role given CREATE on schema pgmq could answer pgmq's
 -- calls with overloads of its own: pgq refuses to work until it is revoked
 SELECT pgmq.create('c_guard');

@@ -16,7 +16,10 @@ SELECT pgq.create_queue('upd');
 \echo :SQLSTATE
 SELECT * FROM pgq.list_queues();
 \echo :SQLSTATE
+-- (no CONTEXT lines: PostgreSQL 18 adds the extension script's text to them)
+\set SHOW_CONTEXT never
 CREATE EXTENSION pgq_pgmq;
+\set SHOW_CONTEXT errors
 \echo :SQLSTATE
 REVOKE EXECUTE ON FUNCTION pgq.read(text, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgq.read(text, integer, integer) TO "Upd-User";

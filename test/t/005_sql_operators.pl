@@ -69,6 +69,11 @@ opendir(my $dh, $sqldir) or die "cannot read $sqldir: $!";
 my @files = sort grep { /\.sql$/ } readdir $dh;
 closedir $dh;
 ok(scalar @files >= 2, 'sql/ has scripts to check: ' . join(' ', @files));
+# the install scripts edited by hand; make copies them under the current version
+for my $file (qw(pgq.sql pgq_pgmq.sql))
+{
+	ok((grep { $_ eq $file } @files), "sql/$file is among the scripts checked");
+}
 
 for my $file (@files)
 {

@@ -37,6 +37,11 @@
 #   - the access functions of 0.2.0 work on the old queues: grant_consumer / grant_producer,
 #     SET ROLE, and 42501 for a role without grants
 #
+# Releases before 0.6.0 build only against PostgreSQL 15 (PgqRelease::builds_on), so no server of
+# a later major can hold their queues: there the walk with queues starts at the oldest release
+# that builds against it, and database "scripts" gets the oldest installed version's script,
+# without queues, walks the whole chain and must equal "fresh" in the catalog comparison.
+#
 # With a single installed version there is nothing to walk (and its queues are made by the
 # installed library): the comparison of the two databases still runs (and says so).  The test
 # fails, it does not skip, when the oldest version has no commit in PgqRelease.pm's map or there
@@ -141,27 +146,59 @@ my @versions = sort { version_cmp($a, $b) } split /\n/, $node->safe_psql('postgr
 	q{SELECT version FROM pg_available_extension_versions WHERE name = 'pgq'});
 my $default = $node->safe_psql('postgres',
 	q{SELECT default_version FROM pg_available_extensions WHERE name = 'pgq'});
-my $oldest = $versions[0];
+my $first = $versions[0];
 ok(scalar @versions >= 1, 'pgq is installed: versions ' . join(', ', @versions));
 is($versions[-1], $default, "the default version $default is the newest installed");
 
-# the scripts in this tree are the ones installed (a stale install would test old scripts)
+# the scripts in this tree are the ones installed (a stale install would test old scripts):
+# sql/pgq--<version>.sql, and sql/pgq.sql, the script of the Makefile's EXTVERSION
 my $sqldir = File::Spec->rel2abs(dirname(__FILE__) . '/../../sql');
 if (-d $sqldir)
 {
 	opendir(my $dh, $sqldir) or die "cannot read $sqldir: $!";
-	my @tree = sort { version_cmp($a, $b) }
-	  map { /^pgq--([^-]+)\.sql$/ ? $1 : () } readdir $dh;
+	my %tree = map { /^pgq--([^-]+)\.sql$/ ? ($1 => 1) : () } readdir $dh;
 	closedir $dh;
+	$tree{ PgqRelease::source_version("$sqldir/..") // '(no EXTVERSION)' } = 1
+	  if -f "$sqldir/pgq.sql";
+	my @tree = sort { version_cmp($a, $b) } keys %tree;
 	is(join(',', @versions), join(',', @tree),
 		'the installed versions are those of sql/ in this tree');
 }
 
-# every older version reaches the default; the oldest one's path is the chain walked below
+# every older version reaches the default; the path of the oldest one whose library builds
+# against this server is the chain walked below with queues
 my $unreachable = $node->safe_psql('postgres', qq{
 	SELECT string_agg(source, ',' ORDER BY source) FROM pg_extension_update_paths('pgq')
 	 WHERE target = '$default' AND source <> '$default' AND path IS NULL});
 is($unreachable, '', "every installed version has an update path to $default");
+
+# releases whose library never built against this server's major can hold no queues on it:
+# their scripts are walked in database "scripts", without queues, and compared with "fresh"
+my $major = $node->pg_version->major;
+my ($oldest) = grep { PgqRelease::builds_on($_, $major) } @versions;
+my @script_steps;
+if ($first ne $oldest)
+{
+	note("the libraries of $first to the release before $oldest do not build against "
+		  . "PostgreSQL $major: the walk with queues starts at $oldest");
+	@script_steps = split /--/, $node->safe_psql('postgres', qq{
+		SELECT path FROM pg_extension_update_paths('pgq')
+		 WHERE source = '$first' AND target = '$default'});
+	is($script_steps[0], $first, "the update path of the scripts starts at $first");
+	shift @script_steps;
+	$node->safe_psql('postgres', 'CREATE DATABASE scripts');
+	$node->safe_psql('scripts', "CREATE EXTENSION pgq VERSION '$first'");
+	for my $to (@script_steps)
+	{
+		my ($out, $err) = ('', '');
+		my $ret = $node->psql('scripts', "ALTER EXTENSION pgq UPDATE TO '$to'",
+			stdout => \$out, stderr => \$err, on_error_stop => 1);
+		is($ret, 0, "scripts: ALTER EXTENSION pgq UPDATE TO '$to' succeeds")
+		  or diag("its stderr:\n$err");
+	}
+	is($node->safe_psql('scripts', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+		$default, "scripts: at the default version $default after the walk from $first");
+}
 
 my @steps;
 if ($oldest ne $default)
@@ -546,6 +583,12 @@ for my $kind (sort keys %render)
 	}
 	same_text($upgraded, $fresh, "catalog $kind: upgraded install equals fresh install",
 		'- upgraded, + fresh');
+	if (@script_steps)
+	{
+		same_text($node->safe_psql('scripts', $render{$kind}), $fresh,
+			"catalog $kind: the install updated from $first equals fresh install",
+			'- updated from ' . $first . ', + fresh');
+	}
 }
 
 # a few values the renderings must contain, so that they are known to look at the right things
@@ -695,8 +738,12 @@ my $messages_sql = q{
 					  || message::text || ':' || coalesce(headers::text, '-'), ',' ORDER BY msg_id)
 	  FROM pgq.q_orders};
 my $orders_before = $node->safe_psql('upgraded', $messages_sql);
-cmp_ok($node->safe_psql('upgraded', q{SELECT count(*) FROM ONLY pgq.q_orders}), '>', 0,
-	'after the update, the old messages of orders are in q_orders itself');
+# (queues made by 0.6.0 or later keep their messages in the ring from the start)
+cmp_ok($node->safe_psql('upgraded', q{SELECT count(*) FROM ONLY pgq.q_orders}),
+	version_cmp($oldest, '0.6.0') < 0 ? '>' : '==', 0,
+	version_cmp($oldest, '0.6.0') < 0
+	? 'after the update, the old messages of orders are in q_orders itself'
+	: "the messages of orders, made by $oldest, are in the ring, not in q_orders itself");
 $node->safe_psql('upgraded', 'CALL pgq.maintain()');
 is($node->safe_psql('upgraded', q{
 		SELECT (SELECT count(*) FROM ONLY pgq.q_orders) || ' ' || (SELECT count(*) FROM ONLY pgq.q_events)

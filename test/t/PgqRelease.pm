@@ -11,6 +11,7 @@
 # What it holds:
 #   %PgqRelease::commit       release => the commit its library is built from
 #   releases()                the releases of %commit, oldest first
+#   builds_on(V, major)       whether release V's library builds against PostgreSQL major
 #   version_cmp(a, b)         compares two version strings numerically, part by part
 #   git_dir()                 the git directory to build from: PGQ_GIT_DIR if set (test/run.sh's
 #                             scratch copy of the tree has no .git, and points it at a bare clone),
@@ -18,6 +19,8 @@
 #   no_git_dir()              why git_dir() is undef, for a test's message
 #   pg_config(), pkglibdir()  the pg_config the libraries are built with (PG_CONFIG, else the one
 #                             in PATH) and its --pkglibdir, to compare with the server's
+#   source_version(dir)       the version the source tree in dir builds: its Makefile's EXTVERSION,
+#                             or, in trees from before 0.6.0, its pgq.control's default_version
 #   library(dir, V)           where build puts release V's library: <dir>/pgq-V/pgq.so
 #   build(dir, V)             builds release V's library from its commit into <dir>/pgq-V (never
 #                             installed); '' when done, else what went wrong
@@ -45,7 +48,7 @@ use PostgreSQL::Test::Utils;
 our @EXPORT_OK = qw(version_cmp);
 
 # the releases and the commits their libraries were built from (the last commit whose
-# pgq.control names the release as default_version)
+# source_version is the release)
 our %commit = ('0.1.0' => 'b8cab1c', '0.2.0' => '41847db', '0.3.0' => 'bb2d05b');
 
 # the source tree: two levels above this file (test/t/PgqRelease.pm)
@@ -82,6 +85,14 @@ sub no_git_dir
 	return "none: $root has no .git and PGQ_GIT_DIR is not set";
 }
 
+# builds_on(V, major): releases before 0.6.0 build only against PostgreSQL 15 (they call
+# functions 16 removed, such as pg_class_ownercheck); 0.6.0 and later build against 15 to 18
+sub builds_on
+{
+	my ($v, $major) = @_;
+	return $major == 15 || version_cmp($v, '0.6.0') >= 0;
+}
+
 sub pg_config
 {
 	return $ENV{PG_CONFIG} || 'pg_config';
@@ -94,6 +105,20 @@ sub pkglibdir
 	  or die pg_config() . " --pkglibdir failed: $err";
 	chomp $out;
 	return $out;
+}
+
+sub source_version
+{
+	my ($dir) = @_;
+	if (-f "$dir/Makefile" && slurp_file("$dir/Makefile") =~ /^EXTVERSION\s*=\s*(\S+)\s*$/m)
+	{
+		return $1;
+	}
+	if (-f "$dir/pgq.control" && slurp_file("$dir/pgq.control") =~ /^default_version\s*=\s*'([^']*)'/m)
+	{
+		return $1;
+	}
+	return undef;
 }
 
 sub library
@@ -123,9 +148,9 @@ sub build
 	};
 	return "git --git-dir=$git_dir archive $commit{$v} | tar -x -C $dir failed: " . ($@ || $err)
 	  unless $ok;
-	my $control = slurp_file("$dir/pgq.control");
-	return "commit $commit{$v} is not release $v: its pgq.control says\n$control"
-	  unless $control =~ /^default_version = '\Q$v\E'$/m;
+	my $built = source_version($dir) // '(none)';
+	return "commit $commit{$v} is not release $v: it builds $built"
+	  unless $built eq $v;
 	# a make above us (make installcheck) must not hand its flags and jobserver to this one
 	$ok = eval {
 		IPC::Run::run([ 'make', '-C', $dir, "PG_CONFIG=$pg_config" ], '>&', \$out,

@@ -1,4 +1,4 @@
-/* sql/pgq_pgmq--0.6.0.sql */
+/* sql/pgq_pgmq.sql */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION pgq_pgmq" to load this file. \quit

@@ -1,4 +1,4 @@
-/* sql/pgq--0.6.0.sql */
+/* sql/pgq.sql */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION pgq" to load this file. \quit
