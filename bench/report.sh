@@ -5,7 +5,7 @@
 #                     the in-flight case, to the same side without messages in flight)
 #   OUT/storage.csv   HOT updates and table/index growth of the cases that read
 #   OUT/ratio.png     the ratios to the reference, with the 0.9 target (gnuplot)
-#   OUT/results.md    all of it as markdown, in the shape of the README's Performance section
+#   OUT/results.md    all of it as markdown, in the shape of docs/performance.md
 # and print results.md.  bench/run.sh calls it; run it again by hand to redo the report.
 
 set -u

@@ -31,7 +31,7 @@
 #      big       read 1 + delete and send 1 with --big messages waiting
 #      metrics   metrics() on the --big queue (one client), and its plan
 #    plus, for the storage question, HOT updates and table/index growth of the reading cases;
-# 4. prints the results as markdown and writes bench/out/: results.md (the README's Performance
+# 4. prints the results as markdown and writes bench/out/: results.md (docs/performance.md's
 #    section), results.csv (medians), runs.csv (every run), storage.csv, explain.txt (EXPLAIN
 #    ANALYZE of the statements pgq prepares, as pgq plans them, next to the reference's plans),
 #    ratio.png (gnuplot), machine.txt and logs/ (each pgbench output).

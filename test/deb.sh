@@ -335,18 +335,13 @@ cleanup()
 # count LOG: "PASSED FAILED" of one pg_regress run's output (no summary: one failure)
 count()
 {
-	local summary
+	local STATUS p f
 
-	summary=$(grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (passed|failed))' "$1" | tail -n 1)
-	if [[ $summary =~ All\ ([0-9]+)\ tests\ passed ]]; then
-		echo "${BASH_REMATCH[1]} 0"
-	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
-		echo "$((BASH_REMATCH[2] - BASH_REMATCH[1])) ${BASH_REMATCH[1]}"
-	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ passed ]]; then
-		echo "${BASH_REMATCH[1]} $((BASH_REMATCH[2] - BASH_REMATCH[1]))"
-	else
-		echo "0 1"
-	fi
+	STATUS=$(mktemp) || return 1
+	count_regress package "$1" 0
+	read -r _ p f _ <"$STATUS"
+	rm -f "$STATUS"
+	echo "$p $f"
 }
 
 main()

@@ -6,10 +6,11 @@
 #
 # For each major M:
 # 1. the server: built once from Debian's source package postgresql-M into PGQ_PG_CACHE/pgM
-#    (default /var/cache/pgq-pg, outside the clone; rebuilt only when missing).  The source comes
-#    through apt ("apt-get source --download-only", with a private apt configuration in
-#    PGQ_PG_CACHE/apt naming the deb-src suites trixie, trixie-updates, trixie-security and sid,
-#    so the system's apt configuration is left alone).  When the mirror no longer holds the
+#    (default /var/cache/pgq-pg as root, else ~/.cache/pgq-pg: outside the clone; rebuilt only
+#    when missing).  The upstream tarball is the one apt names ("apt-get source --print-uris",
+#    with a private apt configuration in PGQ_PG_CACHE/apt naming the deb-src suites trixie,
+#    trixie-updates, trixie-security and sid, so the system's apt configuration is left alone),
+#    checked against the SHA-256 of apt's signed index.  When the mirror no longer holds the
 #    version its index names, the pinned version below is taken from Debian's pool and checked
 #    against its pinned SHA-256.  pg_partman is built the same way, from Debian's pg-partman.
 # 2. pgq, built with -Wall -Wextra -Werror in a scratch copy of the tree and installed into pgM
@@ -28,12 +29,19 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MATRIX=${PGQ_MATRIX-"17 18"}
-CACHE=${PGQ_PG_CACHE:-/var/cache/pgq-pg}
+if pgq_is_root; then
+	CACHE=${PGQ_PG_CACHE:-/var/cache/pgq-pg}
+else
+	CACHE=${PGQ_PG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgq-pg}
+fi
 PORT=${PGQ_TEST_PORT:-5451}
 MIRROR=http://deb.debian.org/debian
 
 # what the build of a server needs; bison and flex only when the tarball lacks generated files
 MATRIX_PACKAGES="build-essential pkg-config zlib1g-dev libipc-run-perl bison flex curl ca-certificates"
+
+# what it builds must be readable by the user that runs the tests
+umask 022
 
 # the fallbacks: source package, version, pool file, SHA-256 of the upstream tarball
 PIN_postgresql_17="17.11-0+deb13u1 postgresql-17_17.11.orig.tar.bz2 dd27f2b3c59e73ed14aa3324901242bf69a032a6347805f274e6260322d42979"
@@ -75,34 +83,50 @@ cache_apt_update()
 	apt_ready=1
 }
 
-# fetch_source PACKAGE DIR: DIR := a directory holding the upstream tarball of PACKAGE
-# (TARBALL := its path).  apt checks what it fetches against the signed index; the fallback is
-# checked against the pin.
+# download URL FILE SHA256 DIR: DIR/FILE, which takes its name only once its SHA-256 is checked
+download()
+{
+	local url=$1 file=$2 sum=$3 dir=$4 tmp
+
+	if [ -f "$dir/$file" ] && echo "$sum  $dir/$file" | sha256sum -c --quiet >/dev/null 2>&1; then
+		return 0
+	fi
+	tmp=$(mktemp "$dir/.download.XXXXXX") || return 1
+	if curl -fsS -o "$tmp" "$url" && echo "$sum  $tmp" | sha256sum -c --quiet; then
+		mv "$tmp" "$dir/$file"
+		return 0
+	fi
+	rm -f "$tmp"
+	return 1
+}
+
+# fetch_source PACKAGE DIR: TARBALL := DIR/<the upstream tarball of PACKAGE>, checked against the
+# SHA-256 apt's signed index gives for it, else against the pin
 fetch_source()
 {
-	local pkg=$1 dir=$2 pin version file sum var
+	local pkg=$1 dir=$2 url="" file="" size sum="" version var
 
 	TARBALL=
 	mkdir -p "$dir" || return 1
 	if cache_apt_update; then
-		# apt-get fails when any of the package's files is missing; the upstream tarball may
-		# still have arrived, verified
-		(cd "$dir" && cache_apt source --download-only "$pkg" >apt-source.log 2>&1)
-		TARBALL=$(find "$dir" -maxdepth 1 -name "${pkg}_*.orig.tar.*" ! -name '*.asc' | sort -V | tail -n 1)
+		read -r url file size sum <<<"$(cache_apt source --print-uris "$pkg" 2>/dev/null |
+			grep -E "^'[^']*\.orig\.tar\.(gz|bz2|xz)' " | tail -n 1)"
+		url=${url//\'/}
+		if [[ $sum == SHA256:* ]] && download "$url" "$file" "${sum#SHA256:}" "$dir"; then
+			TARBALL=$dir/$file
+		fi
 	fi
 	if [ -z "$TARBALL" ]; then
 		var=PIN_${pkg//-/_}
 		read -r version file sum <<<"${!var}"
-		say "$pkg: not from apt (see $dir/apt-source.log); taking $version from $MIRROR/pool"
-		curl -fsS -o "$dir/$file" "$MIRROR/pool/main/${pkg:0:1}/$pkg/$file" || return 1
-		if ! echo "$sum  $dir/$file" | sha256sum -c --quiet; then
-			rm -f "$dir/$file"
-			echo "matrix: $file does not match its pinned SHA-256" >&2
+		say "$pkg: ${url:-no source package in the index}: not fetched; taking $version from $MIRROR/pool"
+		if ! download "$MIRROR/pool/main/${pkg:0:1}/$pkg/$file" "$file" "$sum" "$dir"; then
+			echo "matrix: $file: not fetched, or not matching its pinned SHA-256" >&2
 			return 1
 		fi
 		TARBALL=$dir/$file
 	fi
-	say "$pkg: $(basename "$TARBALL")"
+	say "$pkg: $(basename "$TARBALL") (SHA-256 checked)"
 }
 
 # unpack TARBALL into a fresh DIR/build; SRCDIR := the source's top directory
@@ -161,8 +185,8 @@ build_partman()
 	rm -rf "$CACHE/src/partman/build"
 }
 
-# the tester's half, in the scratch copy SCR/tree: clusters and suites for major M; each
-# suite's counts go to SCR/status
+# the tester's half, in the scratch copy SCR/tree ("matrix.sh --tests M SCR CACHE"): clusters and
+# suites for major M; each suite's counts go to SCR/status
 run_tests()
 {
 	local m=$1 scr=$2 rc
@@ -215,14 +239,14 @@ tap_tests()
 run_major()
 {
 	local m=$1 scr pg_config=$CACHE/pg$1/bin/pg_config start=$SECONDS passed=0 failed=0
-	local suite p f note details="" version
+	local suite p f note details="" version rc
 
 	STATUS=$(mktemp /tmp/pgq-matrix-status.XXXXXX) || return 1
 	if ! build_server "$m"; then
 		record server 0 1 "(PostgreSQL $m did not build)"
 	elif ! build_partman "$m"; then
 		record server 0 1 "(pg_partman did not build against PostgreSQL $m)"
-	elif ! pgq_scratch_new; then
+	elif ! pgq_scratch_new --keep-owner; then
 		record server 0 1 "(could not make a scratch copy)"
 	else
 		scr=$PGQ_SCRATCH
@@ -234,18 +258,22 @@ run_major()
 				>"$scr/build.log" 2>&1 &&
 			make -C "$scr/tree" -s PG_CONFIG="$pg_config" install >>"$scr/build.log" 2>&1; then
 			record build 1 0
-			if pgq_is_root; then
-				chown -R "$PGQ_TESTER:" "$scr"
-			fi
-			pgq_as_tester bash "$scr/tree/test/matrix.sh" --tests "$m" "$scr"
+			pgq_scratch_give
+			pgq_as_tester bash "$scr/tree/test/matrix.sh" --tests "$m" "$scr" "$CACHE"
+			rc=$?
 			cat "$scr/status" >>"$STATUS" 2>/dev/null
+			# a suite that left no line did not run
+			for suite in regress isolation tap; do
+				grep -q "^$suite " "$STATUS" || record "$suite" 0 1 "(did not run)"
+			done
+			[ "$rc" -eq 0 ] || record tests 0 1 "(the tests' script ended with exit status $rc)"
 		else
 			cat "$scr/build.log"
 			record build 0 1 "(pgq did not build against $version)"
 		fi
 		rm -rf "$PGQ_TREE/log/pg$m"
 		mkdir -p "$PGQ_TREE/log/pg$m"
-		cp "$scr/build.log" "$scr"/tree/log/* "$PGQ_TREE/log/pg$m/" 2>/dev/null
+		cp -P "$scr/build.log" "$scr"/tree/log/* "$PGQ_TREE/log/pg$m/" 2>/dev/null
 		pgq_scratch_remove
 	fi
 	while read -r suite p f note; do
@@ -285,6 +313,7 @@ main()
 }
 
 if [ "${1:-}" = "--tests" ]; then
+	CACHE=$4
 	run_tests "$2" "$3"
 	exit 0
 fi

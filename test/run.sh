@@ -24,7 +24,8 @@
 #                 debian/changelog and CHANGELOG.md name the same version; CHANGELOG entries are dated
 #      pg17 pg18  test/matrix.sh: PostgreSQL 17 and 18 built from Debian's source packages into a
 #                 cache outside the clone (PGQ_PG_CACHE, default /var/cache/pgq-pg; built once), pgq
-#                 built against each, then its regress and isolation suites and test/t/030_upgrade.pl
+#                 built against each, then its regress and isolation suites and the TAP tests but
+#                 035_old_libraries.pl and 010_stress.pl, the upgrade test among them
 #                 (log/matrix.out, log/pgM/).  PGQ_MATRIX="18" tests only 18; PGQ_MATRIX="" none
 # 4. prints one line per suite, then, last, "N passed, N failed" over all suites; exits non-zero
 #    if anything failed.  A suite that could not run counts as one failure.
@@ -45,7 +46,11 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MATRIX=${PGQ_MATRIX-"17 18"}
-SUITES=${PGQ_SUITES:-"version regress isolation pgtap tap valgrind package clients $(printf 'pg%s ' $MATRIX)"}
+SUITES="version regress isolation pgtap tap valgrind package clients"
+for m in $MATRIX; do
+	SUITES+=" pg$m"
+done
+SUITES=${PGQ_SUITES:-$SUITES}
 PORT=${PGQ_TEST_PORT:-5451}
 OUTPUTS="results output_iso tmp_check log regression.diffs regression.out"
 
@@ -139,10 +144,10 @@ run_suites()
 	trap 'pgq_cluster_stop' EXIT
 	trap 'exit 130' INT TERM
 
-	banner cluster "initdb and start on a unix socket in $PGQ_SCRATCH/cluster, port $PORT"
 	if ! wanted regress && ! wanted isolation && ! wanted pgtap; then
 		:
-	elif pgq_cluster_start "$PGQ_SCRATCH/cluster" "$PORT"; then
+	elif banner cluster "initdb and start on a unix socket in $PGQ_SCRATCH/cluster, port $PORT" &&
+		pgq_cluster_start "$PGQ_SCRATCH/cluster" "$PORT"; then
 		wanted regress && suite_make regress 'test/sql/*.sql' ISOLATION= TAP_TESTS=
 		wanted isolation && suite_make isolation 'test/specs/*.spec' REGRESS= TAP_TESTS=
 		wanted pgtap && suite_pgtap
@@ -193,9 +198,12 @@ copy_back()
 {
 	local out
 
+	# (a directory such as log/ may be there already: its contents go into it, not a copy below it)
 	for out in $OUTPUTS; do
-		if [ -e "$PGQ_SCRATCH/tree/$out" ]; then
-			cp -R "$PGQ_SCRATCH/tree/$out" "$PGQ_TREE/$out"
+		if [ -d "$PGQ_SCRATCH/tree/$out" ]; then
+			mkdir -p "$PGQ_TREE/$out" && cp -RP "$PGQ_SCRATCH/tree/$out/." "$PGQ_TREE/$out/"
+		elif [ -e "$PGQ_SCRATCH/tree/$out" ]; then
+			cp -P "$PGQ_SCRATCH/tree/$out" "$PGQ_TREE/$out"
 		fi
 	done
 }

@@ -4,8 +4,8 @@
 #   make check-version      makes the control files and the install scripts, then runs this
 #   bash test/version.sh    in a tree where make has run
 #
-# The Makefile's EXTVERSION and MAINTAINER ("make print-version", "make print-maintainer") are the
-# reference.  Each comparison is one check:
+# The Makefile's EXTVERSION and MAINTAINER (read as text, as "make print-version" and "make
+# print-maintainer" print them) are the reference.  Each comparison is one check:
 #   - default_version of each control file made from a *.control.in
 #   - META.json: "version"; the extensions of "provides" are those of the control files; for each,
 #     its "version", its "file" (sql/<extension>--EXTVERSION.sql), and that this file exists
@@ -14,9 +14,10 @@
 #     each date is not later than the one above it
 #   - each earlier release of CHANGELOG.md has its install script sql/pgq--X.Y.Z.sql, tracked by git
 #     when the tree is a git work tree
-#   - each debian/changelog entry is dated as CHANGELOG.md dates its upstream version
+#   - each extension's install script of EXTVERSION (which make writes) is not in git
+#   - debian/changelog's top entry is dated as CHANGELOG.md dates its upstream version
 #   - the maintainers' contact: debian/control's and debian/control.in's Maintainer, the trailer
-#     line of each debian/changelog entry, META.json's "maintainer" and "generated_by"
+#     line of debian/changelog's top entry, META.json's "maintainer" and "generated_by"
 # Prints one line per check, then, last, "version N M": N checks passed, M failed.  Exits 1 if a
 # check failed.
 
@@ -58,16 +59,10 @@ finish()
 	exit
 }
 
-# make_print TARGET: what the Makefile prints for it
-make_print()
+# makefile_var NAME: the value the Makefile assigns to NAME (read as text: no pg_config needed)
+makefile_var()
 {
-	local out err
-
-	err=$(mktemp) || return 1
-	out=$(MAKEFLAGS='' make -s --no-print-directory "$1" 2>"$err")
-	[ -n "$out" ] || cat "$err" >&2
-	rm -f "$err"
-	echo "$out"
+	sed -n "s/^$1 *= *//p" Makefile | tail -n 1
 }
 
 # iso_date TEXT: TEXT as YYYY-MM-DD, empty if it is no date
@@ -76,8 +71,8 @@ iso_date()
 	date -d "$1" +%F 2>/dev/null
 }
 
-VERSION=$(make_print print-version)
-MAINTAINER=$(make_print print-maintainer)
+VERSION=$(makefile_var EXTVERSION)
+MAINTAINER=$(makefile_var MAINTAINER)
 if [ -z "$VERSION" ] || [ -z "$MAINTAINER" ]; then
 	fail "the Makefile's EXTVERSION (\"$VERSION\") and MAINTAINER (\"$MAINTAINER\") cannot be read"
 	finish
@@ -181,23 +176,39 @@ done <<<"$HEADINGS"
 # (.gitignore hides sql/pgq--X.Y.Z.sql, which make writes for EXTVERSION)
 in_git=0
 [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ] && in_git=1
-for release in $(printf '%s\n' "${!DATE[@]}" | sort -V); do
-	[ "$release" != "$VERSION" ] || continue
-	f=sql/pgq--$release.sql
+# (each extension from the oldest release it has an install script for: pgq_pgmq came in 0.5.0)
+for ext in "${EXTENSIONS[@]}"; do
+	first=$(find sql -maxdepth 1 -name "$ext--*.sql" ! -name "$ext--*--*.sql" | sed "s|^sql/$ext--||; s|\.sql$||" |
+		sort -V | head -n 1)
+	for release in $(printf '%s\n' "${!DATE[@]}" | sort -V); do
+		[ "$release" != "$VERSION" ] || continue
+		[ -n "$first" ] && [ "$(printf '%s\n%s\n' "$first" "$release" | sort -V | head -n 1)" = "$first" ] || continue
+		f=sql/$ext--$release.sql
+		if [ "$in_git" -eq 1 ]; then
+			if git ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
+				pass "$f, the install script of $release, is in git"
+			else
+				fail "$f, the install script of $release, is not in git (git add -f $f)"
+			fi
+		elif [ -f "$f" ]; then
+			pass "$f, the install script of $release, is there"
+		else
+			fail "$f, the install script of $release, is missing"
+		fi
+	done
+	# the one make writes from sql/$ext.sql must not be a released script git keeps: make would
+	# overwrite it (EXTVERSION not moved on after a release)
+	f=sql/$ext--$VERSION.sql
 	if [ "$in_git" -eq 1 ]; then
 		if git ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
-			pass "$f, the install script of $release, is in git"
+			fail "$f is in git, but make writes it from sql/$ext.sql: is EXTVERSION the released version?"
 		else
-			fail "$f, the install script of $release, is not in git (git add -f $f)"
+			pass "$f, made from sql/$ext.sql, is not in git"
 		fi
-	elif [ -f "$f" ]; then
-		pass "$f, the install script of $release, is there"
-	else
-		fail "$f, the install script of $release, is missing"
 	fi
 done
 
-# debian/changelog's dates and contacts
+# debian/changelog's top entry: its date and contact (older entries stay as they were written)
 while IFS=$'\t' read -r version who when; do
 	upstream=$(deb_upstream "$version")
 	# the day as its author wrote it: "Sun, 29 Nov 2026 21:45:00 +0000" -> 29 Nov 2026
@@ -210,7 +221,7 @@ while IFS=$'\t' read -r version who when; do
 		fail "debian/changelog $version is dated \"$day\", CHANGELOG.md dates $upstream ${DATE[$upstream]}"
 	fi
 	same "debian/changelog $version trailer" "$who" "$MAINTAINER" "the Makefile's MAINTAINER"
-done <<<"$DEBIAN"
+done <<<"$(head -n 1 <<<"$DEBIAN")"
 
 for f in debian/control debian/control.in; do
 	same "$f Maintainer" "$(sed -n 's/^Maintainer: *//p' "$f")" "$MAINTAINER" "the Makefile's MAINTAINER"

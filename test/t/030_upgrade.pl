@@ -40,7 +40,8 @@
 # Releases before 0.6.0 build only against PostgreSQL 15 (PgqRelease::builds_on), so no server of
 # a later major can hold their queues: there the walk with queues starts at the oldest release
 # that builds against it, and database "scripts" gets the oldest installed version's script,
-# without queues, walks the whole chain and must equal "fresh" in the catalog comparison.
+# without queues, walks the whole chain and must equal "fresh" in the catalog comparison.  When
+# that release is the default one, there are no older queues to update: the test ends there.
 #
 # With a single installed version there is nothing to walk (and its queues are made by the
 # installed library): the comparison of the two databases still runs (and says so).  The test
@@ -172,6 +173,169 @@ my $unreachable = $node->safe_psql('postgres', qq{
 	 WHERE target = '$default' AND source <> '$default' AND path IS NULL});
 is($unreachable, '', "every installed version has an update path to $default");
 
+#
+# The catalogs: each kind of object the extension owns, rendered one way in both databases
+#
+my $members = q{
+	WITH m AS (
+		SELECT d.classid, d.objid, d.objsubid
+		  FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+		 WHERE d.refclassid = 'pg_extension'::regclass AND e.extname = 'pgq' AND d.deptype = 'e')
+};
+my %render = (
+	'members' => qq{$members
+		SELECT o FROM (SELECT pg_describe_object(classid, objid, objsubid) FROM m) s(o)
+		 ORDER BY o COLLATE "C"},
+
+	'functions' => qq{$members
+		SELECT format(E'function %s\\n  kind=%s volatile=%s strict=%s secdef=%s parallel=%s leakproof=%s'
+					  ' config=%s acl=%s owner=%s language=%s comment=%s\\n%s',
+					  p.oid::regprocedure, p.prokind, p.provolatile, p.proisstrict, p.prosecdef,
+					  p.proparallel, p.proleakproof, coalesce(p.proconfig::text, '-'),
+					  coalesce(p.proacl::text, '-'), p.proowner::regrole, l.lanname,
+					  coalesce(obj_description(p.oid, 'pg_proc'), '-'),
+					  pg_get_functiondef(p.oid))
+		  FROM m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+				 JOIN pg_language l ON l.oid = p.prolang
+		 ORDER BY p.oid::regprocedure::text COLLATE "C"},
+
+	'types' => qq{$members
+		SELECT format('type %s typtype=%s owner=%s acl=%s comment=%s', t.oid::regtype, t.typtype,
+					  t.typowner::regrole, coalesce(t.typacl::text, '-'),
+					  coalesce(obj_description(t.oid, 'pg_type'), '-'))
+			   || coalesce((SELECT string_agg(format(E'\\n  %s %s', a.attname,
+														 format_type(a.atttypid, a.atttypmod)),
+											  '' ORDER BY a.attnum)
+							  FROM pg_attribute a
+							 WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '')
+			   || CASE WHEN t.typtype = 'e' THEN E'\\n  labels '
+						|| (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)
+							  FROM pg_enum WHERE enumtypid = t.oid) ELSE '' END
+			   || CASE WHEN t.typtype = 'd' THEN E'\\n  base ' || format_type(t.typbasetype, t.typtypmod)
+						|| ' notnull=' || t.typnotnull || ' default=' || coalesce(t.typdefault, '-')
+						|| coalesce((SELECT string_agg(' ' || pg_get_constraintdef(c.oid), '' ORDER BY c.conname)
+									   FROM pg_constraint c WHERE c.contypid = t.oid), '')
+					   ELSE '' END
+		  FROM m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+		 ORDER BY t.oid::regtype::text COLLATE "C"},
+
+	'tables' => qq{$members
+		SELECT format('relation %s kind=%s persistence=%s owner=%s acl=%s options=%s rls=%s comment=%s',
+					  c.oid::regclass, c.relkind, c.relpersistence, c.relowner::regrole,
+					  coalesce(c.relacl::text, '-'), coalesce(c.reloptions::text, '-'),
+					  c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), '-'))
+			   || coalesce((SELECT string_agg(format(E'\\n  column %s %s notnull=%s default=%s identity=%s'
+														 ' generated=%s collation=%s acl=%s comment=%s',
+														 a.attname, format_type(a.atttypid, a.atttypmod),
+														 a.attnotnull,
+														 coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-'),
+														 a.attidentity, a.attgenerated,
+														 CASE WHEN a.attcollation = 0 THEN '-'
+															  ELSE a.attcollation::regcollation::text END,
+														 coalesce(a.attacl::text, '-'),
+														 coalesce(col_description(a.attrelid, a.attnum), '-')),
+											  '' ORDER BY a.attnum)
+							  FROM pg_attribute a
+							  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+							 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+			   || coalesce((SELECT string_agg(format(E'\\n  constraint %s %s', co.conname,
+														 pg_get_constraintdef(co.oid)),
+											  '' ORDER BY co.conname COLLATE "C")
+							  FROM pg_constraint co WHERE co.conrelid = c.oid), '')
+			   || coalesce((SELECT string_agg(E'\\n  index ' || pg_get_indexdef(i.indexrelid), ''
+											  ORDER BY pg_get_indexdef(i.indexrelid) COLLATE "C")
+							  FROM pg_index i WHERE i.indrelid = c.oid), '')
+			   || coalesce((SELECT string_agg(E'\\n  trigger ' || pg_get_triggerdef(tg.oid), ''
+											  ORDER BY tg.tgname COLLATE "C")
+							  FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal), '')
+			   || coalesce((SELECT string_agg(format(E'\\n  policy %s %s %s %s', po.polname, po.polcmd,
+														 pg_get_expr(po.polqual, po.polrelid),
+														 pg_get_expr(po.polwithcheck, po.polrelid)),
+											  '' ORDER BY po.polname COLLATE "C")
+							  FROM pg_policy po WHERE po.polrelid = c.oid), '')
+			   || CASE WHEN c.relkind IN ('v', 'm') THEN E'\\n  view ' || pg_get_viewdef(c.oid) ELSE '' END
+		  FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+		 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		 ORDER BY c.oid::regclass::text COLLATE "C"},
+
+	# sequences the extension owns or that belong to its tables (serial, identity)
+	'sequences' => qq{$members
+		SELECT format('sequence %s persistence=%s owner=%s acl=%s type=%s start=%s increment=%s'
+					  ' min=%s max=%s cache=%s cycle=%s comment=%s',
+					  c.oid::regclass, c.relpersistence, c.relowner::regrole,
+					  coalesce(c.relacl::text, '-'), s.seqtypid::regtype, s.seqstart, s.seqincrement,
+					  s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+					  coalesce(obj_description(c.oid, 'pg_class'), '-'))
+		  FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid
+		 WHERE c.oid IN (SELECT objid FROM m WHERE classid = 'pg_class'::regclass)
+			OR c.oid IN (SELECT d.objid FROM pg_depend d JOIN m ON d.refobjid = m.objid
+						  WHERE m.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+							AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
+		 ORDER BY c.oid::regclass::text COLLATE "C"},
+
+	'comments' => qq{$members
+		SELECT line FROM (
+			SELECT format('%s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
+			  FROM pg_description d JOIN m ON d.classoid = m.classid AND d.objoid = m.objid
+			UNION ALL
+			SELECT format('extension pgq: %s', obj_description(e.oid, 'pg_extension'))
+			  FROM pg_extension e WHERE e.extname = 'pgq'
+			UNION ALL
+			SELECT format('schema pgq: %s', obj_description('pgq'::regnamespace, 'pg_namespace'))
+		) s(line)
+		ORDER BY line COLLATE "C"},
+
+	'extension' => q{
+		SELECT format('extension %s version=%s owner=%s schema=%s relocatable=%s config=%s condition=%s',
+					  e.extname, e.extversion, e.extowner::regrole, e.extnamespace::regnamespace,
+					  e.extrelocatable,
+					  coalesce((SELECT array_agg(u.c::regclass::text ORDER BY u.ord)
+								  FROM unnest(e.extconfig) WITH ORDINALITY u(c, ord))::text, '-'),
+					  coalesce(e.extcondition::text, '-'))
+		  FROM pg_extension e WHERE e.extname = 'pgq'},
+
+	'schema' => q{
+		SELECT format('schema %s owner=%s acl=%s', n.nspname, n.nspowner::regrole,
+					  coalesce(n.nspacl::text, '-'))
+		  FROM pg_namespace n WHERE n.nspname = 'pgq'},
+
+	# what pg_dump takes as the extension's own privileges
+	'initial privileges' => qq{$members
+		SELECT line FROM (
+			SELECT format('%s %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
+						  i.privtype, i.initprivs)
+			  FROM pg_init_privs i
+			 WHERE (i.classoid, i.objoid) IN (SELECT classid, objid FROM m)
+				OR (i.classoid = 'pg_namespace'::regclass AND i.objoid = 'pgq'::regnamespace)
+		) s(line)
+		ORDER BY line COLLATE "C"},
+);
+
+# kinds that must not come out empty (an empty rendering on both sides proves nothing)
+my %nonempty = map { $_ => 1 } ('members', 'functions', 'types', 'tables', 'comments',
+	'extension', 'schema');
+
+# compare_catalogs([db, label], ...): each kind of object in each db is rendered as in "fresh"
+sub compare_catalogs
+{
+	my @dbs = @_;
+	for my $kind (sort keys %render)
+	{
+		my $fresh = $node->safe_psql('fresh', $render{$kind});
+		if ($nonempty{$kind})
+		{
+			isnt($fresh, '', "catalog $kind: the fresh install has some");
+		}
+		for my $db (@dbs)
+		{
+			my ($name, $label) = @$db;
+			same_text($node->safe_psql($name, $render{$kind}), $fresh,
+				"catalog $kind: $label equals fresh install", "- $label, + fresh");
+		}
+	}
+	return;
+}
+
 # releases whose library never built against this server's major can hold no queues on it:
 # their scripts are walked in database "scripts", without queues, and compared with "fresh"
 my $major = $node->pg_version->major;
@@ -198,6 +362,19 @@ if ($first ne $oldest)
 	}
 	is($node->safe_psql('scripts', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 		$default, "scripts: at the default version $default after the walk from $first");
+}
+
+# no release older than the default builds against this major: there are no older queues to
+# update, and the walk of the scripts is all there is to compare
+if ($first ne $oldest && $oldest eq $default)
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+	$node->safe_psql('fresh', 'CREATE EXTENSION pgq');
+	compare_catalogs([ 'scripts', "the install updated from $first" ]);
+	note("no release before $default builds against PostgreSQL $major: no queues of an older "
+		  . 'release to update');
+	done_testing();
+	exit 0;
 }
 
 my @steps;
@@ -431,165 +608,8 @@ is($node->safe_psql('upgraded', q{
 		        UNION ALL SELECT priority FROM pgq.q_clicks) s}),
 	'12 of 12', 'the update gives every message priority 0');
 
-#
-# The catalogs: each kind of object the extension owns, rendered one way in both databases
-#
-my $members = q{
-	WITH m AS (
-		SELECT d.classid, d.objid, d.objsubid
-		  FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
-		 WHERE d.refclassid = 'pg_extension'::regclass AND e.extname = 'pgq' AND d.deptype = 'e')
-};
-my %render = (
-	'members' => qq{$members
-		SELECT o FROM (SELECT pg_describe_object(classid, objid, objsubid) FROM m) s(o)
-		 ORDER BY o COLLATE "C"},
-
-	'functions' => qq{$members
-		SELECT format(E'function %s\\n  kind=%s volatile=%s strict=%s secdef=%s parallel=%s leakproof=%s'
-					  ' config=%s acl=%s owner=%s language=%s comment=%s\\n%s',
-					  p.oid::regprocedure, p.prokind, p.provolatile, p.proisstrict, p.prosecdef,
-					  p.proparallel, p.proleakproof, coalesce(p.proconfig::text, '-'),
-					  coalesce(p.proacl::text, '-'), p.proowner::regrole, l.lanname,
-					  coalesce(obj_description(p.oid, 'pg_proc'), '-'),
-					  pg_get_functiondef(p.oid))
-		  FROM m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
-				 JOIN pg_language l ON l.oid = p.prolang
-		 ORDER BY p.oid::regprocedure::text COLLATE "C"},
-
-	'types' => qq{$members
-		SELECT format('type %s typtype=%s owner=%s acl=%s comment=%s', t.oid::regtype, t.typtype,
-					  t.typowner::regrole, coalesce(t.typacl::text, '-'),
-					  coalesce(obj_description(t.oid, 'pg_type'), '-'))
-			   || coalesce((SELECT string_agg(format(E'\\n  %s %s', a.attname,
-														 format_type(a.atttypid, a.atttypmod)),
-											  '' ORDER BY a.attnum)
-							  FROM pg_attribute a
-							 WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '')
-			   || CASE WHEN t.typtype = 'e' THEN E'\\n  labels '
-						|| (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)
-							  FROM pg_enum WHERE enumtypid = t.oid) ELSE '' END
-			   || CASE WHEN t.typtype = 'd' THEN E'\\n  base ' || format_type(t.typbasetype, t.typtypmod)
-						|| ' notnull=' || t.typnotnull || ' default=' || coalesce(t.typdefault, '-')
-						|| coalesce((SELECT string_agg(' ' || pg_get_constraintdef(c.oid), '' ORDER BY c.conname)
-									   FROM pg_constraint c WHERE c.contypid = t.oid), '')
-					   ELSE '' END
-		  FROM m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
-		 ORDER BY t.oid::regtype::text COLLATE "C"},
-
-	'tables' => qq{$members
-		SELECT format('relation %s kind=%s persistence=%s owner=%s acl=%s options=%s rls=%s comment=%s',
-					  c.oid::regclass, c.relkind, c.relpersistence, c.relowner::regrole,
-					  coalesce(c.relacl::text, '-'), coalesce(c.reloptions::text, '-'),
-					  c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), '-'))
-			   || coalesce((SELECT string_agg(format(E'\\n  column %s %s notnull=%s default=%s identity=%s'
-														 ' generated=%s collation=%s acl=%s comment=%s',
-														 a.attname, format_type(a.atttypid, a.atttypmod),
-														 a.attnotnull,
-														 coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-'),
-														 a.attidentity, a.attgenerated,
-														 CASE WHEN a.attcollation = 0 THEN '-'
-															  ELSE a.attcollation::regcollation::text END,
-														 coalesce(a.attacl::text, '-'),
-														 coalesce(col_description(a.attrelid, a.attnum), '-')),
-											  '' ORDER BY a.attnum)
-							  FROM pg_attribute a
-							  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-							 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-			   || coalesce((SELECT string_agg(format(E'\\n  constraint %s %s', co.conname,
-														 pg_get_constraintdef(co.oid)),
-											  '' ORDER BY co.conname COLLATE "C")
-							  FROM pg_constraint co WHERE co.conrelid = c.oid), '')
-			   || coalesce((SELECT string_agg(E'\\n  index ' || pg_get_indexdef(i.indexrelid), ''
-											  ORDER BY pg_get_indexdef(i.indexrelid) COLLATE "C")
-							  FROM pg_index i WHERE i.indrelid = c.oid), '')
-			   || coalesce((SELECT string_agg(E'\\n  trigger ' || pg_get_triggerdef(tg.oid), ''
-											  ORDER BY tg.tgname COLLATE "C")
-							  FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal), '')
-			   || coalesce((SELECT string_agg(format(E'\\n  policy %s %s %s %s', po.polname, po.polcmd,
-														 pg_get_expr(po.polqual, po.polrelid),
-														 pg_get_expr(po.polwithcheck, po.polrelid)),
-											  '' ORDER BY po.polname COLLATE "C")
-							  FROM pg_policy po WHERE po.polrelid = c.oid), '')
-			   || CASE WHEN c.relkind IN ('v', 'm') THEN E'\\n  view ' || pg_get_viewdef(c.oid) ELSE '' END
-		  FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
-		 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-		 ORDER BY c.oid::regclass::text COLLATE "C"},
-
-	# sequences the extension owns or that belong to its tables (serial, identity)
-	'sequences' => qq{$members
-		SELECT format('sequence %s persistence=%s owner=%s acl=%s type=%s start=%s increment=%s'
-					  ' min=%s max=%s cache=%s cycle=%s comment=%s',
-					  c.oid::regclass, c.relpersistence, c.relowner::regrole,
-					  coalesce(c.relacl::text, '-'), s.seqtypid::regtype, s.seqstart, s.seqincrement,
-					  s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-					  coalesce(obj_description(c.oid, 'pg_class'), '-'))
-		  FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid
-		 WHERE c.oid IN (SELECT objid FROM m WHERE classid = 'pg_class'::regclass)
-			OR c.oid IN (SELECT d.objid FROM pg_depend d JOIN m ON d.refobjid = m.objid
-						  WHERE m.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-							AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
-		 ORDER BY c.oid::regclass::text COLLATE "C"},
-
-	'comments' => qq{$members
-		SELECT line FROM (
-			SELECT format('%s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
-			  FROM pg_description d JOIN m ON d.classoid = m.classid AND d.objoid = m.objid
-			UNION ALL
-			SELECT format('extension pgq: %s', obj_description(e.oid, 'pg_extension'))
-			  FROM pg_extension e WHERE e.extname = 'pgq'
-			UNION ALL
-			SELECT format('schema pgq: %s', obj_description('pgq'::regnamespace, 'pg_namespace'))
-		) s(line)
-		ORDER BY line COLLATE "C"},
-
-	'extension' => q{
-		SELECT format('extension %s version=%s owner=%s schema=%s relocatable=%s config=%s condition=%s',
-					  e.extname, e.extversion, e.extowner::regrole, e.extnamespace::regnamespace,
-					  e.extrelocatable,
-					  coalesce((SELECT array_agg(u.c::regclass::text ORDER BY u.ord)
-								  FROM unnest(e.extconfig) WITH ORDINALITY u(c, ord))::text, '-'),
-					  coalesce(e.extcondition::text, '-'))
-		  FROM pg_extension e WHERE e.extname = 'pgq'},
-
-	'schema' => q{
-		SELECT format('schema %s owner=%s acl=%s', n.nspname, n.nspowner::regrole,
-					  coalesce(n.nspacl::text, '-'))
-		  FROM pg_namespace n WHERE n.nspname = 'pgq'},
-
-	# what pg_dump takes as the extension's own privileges
-	'initial privileges' => qq{$members
-		SELECT line FROM (
-			SELECT format('%s %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
-						  i.privtype, i.initprivs)
-			  FROM pg_init_privs i
-			 WHERE (i.classoid, i.objoid) IN (SELECT classid, objid FROM m)
-				OR (i.classoid = 'pg_namespace'::regclass AND i.objoid = 'pgq'::regnamespace)
-		) s(line)
-		ORDER BY line COLLATE "C"},
-);
-
-# kinds that must not come out empty (an empty rendering on both sides proves nothing)
-my %nonempty = map { $_ => 1 } ('members', 'functions', 'types', 'tables', 'comments',
-	'extension', 'schema');
-
-for my $kind (sort keys %render)
-{
-	my $upgraded = $node->safe_psql('upgraded', $render{$kind});
-	my $fresh = $node->safe_psql('fresh', $render{$kind});
-	if ($nonempty{$kind})
-	{
-		isnt($fresh, '', "catalog $kind: the fresh install has some");
-	}
-	same_text($upgraded, $fresh, "catalog $kind: upgraded install equals fresh install",
-		'- upgraded, + fresh');
-	if (@script_steps)
-	{
-		same_text($node->safe_psql('scripts', $render{$kind}), $fresh,
-			"catalog $kind: the install updated from $first equals fresh install",
-			'- updated from ' . $first . ', + fresh');
-	}
-}
+compare_catalogs([ 'upgraded', 'upgraded install' ],
+	@script_steps ? ([ 'scripts', "the install updated from $first" ]) : ());
 
 # a few values the renderings must contain, so that they are known to look at the right things
 my $fresh_tables = $node->safe_psql('fresh', $render{tables});
