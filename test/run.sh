@@ -225,7 +225,7 @@ report()
 		echo "=== TAP node logs are in $PGQ_TREE/tmp_check/log"
 	fi
 	echo
-	echo "=== summary"
+	echo "=== summary (PostgreSQL $PGQ_PG_VERSION; pgN: PostgreSQL N)"
 	for suite in $SUITES; do
 		line=$(grep "^$suite " "$STATUS" 2>/dev/null | tail -n 1)
 		if [ -z "$line" ]; then
