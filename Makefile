@@ -68,13 +68,7 @@ $(DATA_built): sql/%--$(EXTVERSION).sql: sql/%.sql
 $(addsuffix .control,$(EXTENSION)): %.control: %.control.in Makefile
 	sed "s/@EXTVERSION@/$(EXTVERSION)/g" $< >$@
 
-.PHONY: print-version print-maintainer check-version
-
-print-version:
-	@echo '$(EXTVERSION)'
-
-print-maintainer:
-	@echo '$(MAINTAINER)'
+.PHONY: check-version
 
 check-version: $(DATA_built) $(addsuffix .control,$(EXTENSION))
 	@bash test/version.sh

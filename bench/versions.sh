@@ -71,9 +71,7 @@ run_inner()
 		echo "error: cannot read commit $REV from the history" >&2
 		return 1
 	fi
-	# the version a tree builds: the Makefile's EXTVERSION (0.6.0 on), else pgq.control's
-	built=$(sed -n 's/^EXTVERSION *= *//p' "$old/Makefile")
-	[ -n "$built" ] || built=$(sed -n "s/^default_version *= *'\(.*\)'.*/\1/p" "$old/pgq.control" 2>/dev/null)
+	built=$(pgq_source_version "$old")
 	if [ "$built" != "$VERSION" ]; then
 		echo "error: commit $REV is not release $VERSION: it builds \"$built\"" >&2
 		return 1

@@ -148,17 +148,11 @@ build()
 	fi
 	# one "### PostgreSQL <major> installcheck ###" section per major
 	awk '/^### PostgreSQL [0-9]+ installcheck ###/ { v = $3 }
-		/^ *All [0-9]+ tests passed|^ *[0-9]+ of [0-9]+ tests/ { sub(/^ */, ""); print "package: build-time tests, PostgreSQL " v ": " $0 }' \
+		/^(# )? *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests)/ { sub(/^(# )? */, ""); print "package: build-time tests, PostgreSQL " v ": " $0 }' \
 		"$PGQ_SCRATCH/build.log"
 	for v in "${MAJORS[@]}"; do
 		echo "package: built $(basename "${DEB[$v]}")"
 	done
-}
-
-# tree_make MAJOR TARGET: what make prints for TARGET (print-version, print-maintainer)
-tree_make()
-{
-	MAKEFLAGS='' make -s --no-print-directory -C "$PGQ_SCRATCH/tree" "$2" PG_CONFIG="$(pg_config_of "$1")"
 }
 
 # check_deb MAJOR: the .deb's contents are pgq's files and nothing else
@@ -173,8 +167,8 @@ check_deb()
 	docdir=/usr/share/doc/$pkg
 	files=$(dpkg-deb --fsys-tarfile "$deb" | tar -tf - | sed 's|^\./|/|' | grep -v '/$')
 	# what make install installs: the scripts in sql/, and those of the Makefile's EXTVERSION
-	version=$(tree_make "$v" print-version)
-	maintainer=$(tree_make "$v" print-maintainer)
+	version=$(pgq_makefile_var "$PGQ_TREE" EXTVERSION)
+	maintainer=$(pgq_makefile_var "$PGQ_TREE" MAINTAINER)
 	want=$(
 		echo "$libdir/pgq.so"
 		echo "$sharedir/pgq.control"

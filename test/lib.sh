@@ -8,6 +8,7 @@
 #   pgq_as_tester         run a command as the user that owns the scratch copy
 #   pgq_cluster_start/stop  a throwaway cluster listening only on a unix socket in a private directory
 #   pgq_cluster_start_valgrind, pgq_valgrind_errors  the same under valgrind, and what it found
+#   pgq_makefile_var, pgq_source_version  what a source tree's Makefile sets, the version it builds
 #   record, count_regress, count_tap, count_line  a suite's result as a line "SUITE PASSED FAILED
 #                         [NOTE]" of the file STATUS names, counted from pg_regress, TAP or a
 #                         script's own last line
@@ -21,6 +22,9 @@ PGQ_PG_BINDIR=/usr/lib/postgresql/$PGQ_PG_VERSION/bin
 PGQ_PG_CONFIG=$PGQ_PG_BINDIR/pg_config
 PGQ_PACKAGES="postgresql-$PGQ_PG_VERSION postgresql-server-dev-$PGQ_PG_VERSION postgresql-$PGQ_PG_VERSION-pgtap postgresql-$PGQ_PG_VERSION-partman pgtap libipc-run-perl make gcc valgrind"
 PGQ_TESTER=postgres
+# the majors test/matrix.sh builds from source and tests (PGQ_MATRIX; "" for none)
+# shellcheck disable=SC2034 # read by test/run.sh and test/matrix.sh
+PGQ_MATRIX_MAJORS=${PGQ_MATRIX-"17 18"}
 
 # the repository root: the directory above the one holding this file
 PGQ_TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -207,6 +211,24 @@ pgq_cluster_stop()
 			pg_ctl -D "$PGQ_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1
 	fi
 	return 0
+}
+
+# pgq_makefile_var DIR NAME: the value DIR/Makefile assigns to NAME (read as text: no pg_config)
+pgq_makefile_var()
+{
+	sed -n "s/^$2 *= *//p" "$1/Makefile" 2>/dev/null | tail -n 1
+}
+
+# pgq_source_version DIR: the version the source tree in DIR builds: its Makefile's EXTVERSION, or,
+# in trees from before 0.6.0, its pgq.control's default_version (test/t/PgqRelease.pm's
+# source_version, for the TAP tests)
+pgq_source_version()
+{
+	local v
+
+	v=$(pgq_makefile_var "$1" EXTVERSION)
+	[ -n "$v" ] || v=$(sed -n "s/^default_version *= *'\(.*\)'.*/\1/p" "$1/pgq.control" 2>/dev/null)
+	echo "$v"
 }
 
 # record SUITE PASSED FAILED [NOTE...]: one line of the status file

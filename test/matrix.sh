@@ -28,7 +28,6 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-MATRIX=${PGQ_MATRIX-"17 18"}
 if pgq_is_root; then
 	CACHE=${PGQ_PG_CACHE:-/var/cache/pgq-pg}
 else
@@ -38,12 +37,13 @@ PORT=${PGQ_TEST_PORT:-5451}
 MIRROR=http://deb.debian.org/debian
 
 # what the build of a server needs; bison and flex only when the tarball lacks generated files
-MATRIX_PACKAGES="build-essential pkg-config zlib1g-dev libipc-run-perl bison flex curl ca-certificates"
+MATRIX_PACKAGES="build-essential pkg-config zlib1g-dev bison flex curl ca-certificates"
 
 # what it builds must be readable by the user that runs the tests
 umask 022
 
 # the fallbacks: source package, version, pool file, SHA-256 of the upstream tarball
+# shellcheck disable=SC2034 # read through ${!var} in fetch_source
 PIN_postgresql_17="17.11-0+deb13u1 postgresql-17_17.11.orig.tar.bz2 dd27f2b3c59e73ed14aa3324901242bf69a032a6347805f274e6260322d42979"
 PIN_postgresql_18="18.6-3 postgresql-18_18.6.orig.tar.bz2 555610c24d53e4316da5b7d3fc25c279d96856d5e0e23ee308c328c5fa881d9f"
 PIN_pg_partman="5.5.0-1 pg-partman_5.5.0.orig.tar.gz c68287705dcb17aaaecfcb50e5057392eb91d150f9719d02d3a38e23437778a3"
@@ -104,12 +104,12 @@ download()
 # SHA-256 apt's signed index gives for it, else against the pin
 fetch_source()
 {
-	local pkg=$1 dir=$2 url="" file="" size sum="" version var
+	local pkg=$1 dir=$2 url="" file="" sum="" version var
 
 	TARBALL=
 	mkdir -p "$dir" || return 1
 	if cache_apt_update; then
-		read -r url file size sum <<<"$(cache_apt source --print-uris "$pkg" 2>/dev/null |
+		read -r url file _ sum <<<"$(cache_apt source --print-uris "$pkg" 2>/dev/null |
 			grep -E "^'[^']*\.orig\.tar\.(gz|bz2|xz)' " | tail -n 1)"
 		url=${url//\'/}
 		if [[ $sum == SHA256:* ]] && download "$url" "$file" "${sum#SHA256:}" "$dir"; then
@@ -293,13 +293,13 @@ main()
 
 	cd "$PGQ_TREE" || exit 1
 	if ! PGQ_PACKAGES="$PGQ_PACKAGES $MATRIX_PACKAGES" pgq_install_deps; then
-		for m in $MATRIX; do
+		for m in $PGQ_MATRIX_MAJORS; do
 			echo "pg$m 0 1 (could not install the packages)"
 		done
 		exit 1
 	fi
 	mkdir -p "$CACHE/src" || exit 1
-	for m in $MATRIX; do
+	for m in $PGQ_MATRIX_MAJORS; do
 		say "=== PostgreSQL $m"
 		run_major "$m"
 		lines+=("$RESULT")

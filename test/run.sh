@@ -45,9 +45,8 @@ set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-MATRIX=${PGQ_MATRIX-"17 18"}
 SUITES="version regress isolation pgtap tap valgrind package clients"
-for m in $MATRIX; do
+for m in $PGQ_MATRIX_MAJORS; do
 	SUITES+=" pg$m"
 done
 SUITES=${PGQ_SUITES:-$SUITES}

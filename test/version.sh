@@ -4,8 +4,7 @@
 #   make check-version      makes the control files and the install scripts, then runs this
 #   bash test/version.sh    in a tree where make has run
 #
-# The Makefile's EXTVERSION and MAINTAINER (read as text, as "make print-version" and "make
-# print-maintainer" print them) are the reference.  Each comparison is one check:
+# The Makefile's EXTVERSION and MAINTAINER (read as text: pgq_makefile_var) are the reference.  Each comparison is one check:
 #   - default_version of each control file made from a *.control.in
 #   - META.json: "version"; the extensions of "provides" are those of the control files; for each,
 #     its "version", its "file" (sql/<extension>--EXTVERSION.sql), and that this file exists
@@ -23,7 +22,9 @@
 
 set -u
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PGQ_TREE" || exit 1
 
 PASSED=0
 FAILED=0
@@ -59,20 +60,14 @@ finish()
 	exit
 }
 
-# makefile_var NAME: the value the Makefile assigns to NAME (read as text: no pg_config needed)
-makefile_var()
-{
-	sed -n "s/^$1 *= *//p" Makefile | tail -n 1
-}
-
 # iso_date TEXT: TEXT as YYYY-MM-DD, empty if it is no date
 iso_date()
 {
 	date -d "$1" +%F 2>/dev/null
 }
 
-VERSION=$(makefile_var EXTVERSION)
-MAINTAINER=$(makefile_var MAINTAINER)
+VERSION=$(pgq_makefile_var . EXTVERSION)
+MAINTAINER=$(pgq_makefile_var . MAINTAINER)
 if [ -z "$VERSION" ] || [ -z "$MAINTAINER" ]; then
 	fail "the Makefile's EXTVERSION (\"$VERSION\") and MAINTAINER (\"$MAINTAINER\") cannot be read"
 	finish
@@ -176,6 +171,10 @@ done <<<"$HEADINGS"
 # (.gitignore hides sql/pgq--X.Y.Z.sql, which make writes for EXTVERSION)
 in_git=0
 [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ] && in_git=1
+tracked()
+{
+	git ls-files --error-unmatch -- "$1" >/dev/null 2>&1
+}
 # (each extension from the oldest release it has an install script for: pgq_pgmq came in 0.5.0)
 for ext in "${EXTENSIONS[@]}"; do
 	first=$(find sql -maxdepth 1 -name "$ext--*.sql" ! -name "$ext--*--*.sql" | sed "s|^sql/$ext--||; s|\.sql$||" |
@@ -185,7 +184,7 @@ for ext in "${EXTENSIONS[@]}"; do
 		[ -n "$first" ] && [ "$(printf '%s\n%s\n' "$first" "$release" | sort -V | head -n 1)" = "$first" ] || continue
 		f=sql/$ext--$release.sql
 		if [ "$in_git" -eq 1 ]; then
-			if git ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
+			if tracked "$f"; then
 				pass "$f, the install script of $release, is in git"
 			else
 				fail "$f, the install script of $release, is not in git (git add -f $f)"
@@ -200,7 +199,7 @@ for ext in "${EXTENSIONS[@]}"; do
 	# overwrite it (EXTVERSION not moved on after a release)
 	f=sql/$ext--$VERSION.sql
 	if [ "$in_git" -eq 1 ]; then
-		if git ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then
+		if tracked "$f"; then
 			fail "$f is in git, but make writes it from sql/$ext.sql: is EXTVERSION the released version?"
 		else
 			pass "$f, made from sql/$ext.sql, is not in git"

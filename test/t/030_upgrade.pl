@@ -315,6 +315,33 @@ my %render = (
 my %nonempty = map { $_ => 1 } ('members', 'functions', 'types', 'tables', 'comments',
 	'extension', 'schema');
 
+# update_path(from): the versions pg_extension_update_paths gives from "from" to the default,
+# "from" first
+sub update_path
+{
+	my ($from) = @_;
+	return split /--/, $node->safe_psql('postgres', qq{
+		SELECT path FROM pg_extension_update_paths('pgq')
+		 WHERE source = '$from' AND target = '$default'});
+}
+
+# walk(db, versions): ALTER EXTENSION pgq UPDATE TO each version in turn, each step checked
+sub walk
+{
+	my ($db, @to) = @_;
+	for my $to (@to)
+	{
+		my ($out, $err) = ('', '');
+		my $ret = $node->psql($db, "ALTER EXTENSION pgq UPDATE TO '$to'",
+			stdout => \$out, stderr => \$err, on_error_stop => 1);
+		is($ret, 0, "$db: ALTER EXTENSION pgq UPDATE TO '$to' succeeds")
+		  or diag("its stderr:\n$err");
+		is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
+			$to, "$db: ALTER EXTENSION pgq UPDATE TO '$to' gives extversion $to");
+	}
+	return;
+}
+
 # compare_catalogs([db, label], ...): each kind of object in each db is rendered as in "fresh"
 sub compare_catalogs
 {
@@ -345,21 +372,12 @@ if ($first ne $oldest)
 {
 	note("the libraries of $first to the release before $oldest do not build against "
 		  . "PostgreSQL $major: the walk with queues starts at $oldest");
-	@script_steps = split /--/, $node->safe_psql('postgres', qq{
-		SELECT path FROM pg_extension_update_paths('pgq')
-		 WHERE source = '$first' AND target = '$default'});
+	@script_steps = update_path($first);
 	is($script_steps[0], $first, "the update path of the scripts starts at $first");
 	shift @script_steps;
 	$node->safe_psql('postgres', 'CREATE DATABASE scripts');
 	$node->safe_psql('scripts', "CREATE EXTENSION pgq VERSION '$first'");
-	for my $to (@script_steps)
-	{
-		my ($out, $err) = ('', '');
-		my $ret = $node->psql('scripts', "ALTER EXTENSION pgq UPDATE TO '$to'",
-			stdout => \$out, stderr => \$err, on_error_stop => 1);
-		is($ret, 0, "scripts: ALTER EXTENSION pgq UPDATE TO '$to' succeeds")
-		  or diag("its stderr:\n$err");
-	}
+	walk('scripts', @script_steps);
 	is($node->safe_psql('scripts', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 		$default, "scripts: at the default version $default after the walk from $first");
 }
@@ -380,11 +398,8 @@ if ($first ne $oldest && $oldest eq $default)
 my @steps;
 if ($oldest ne $default)
 {
-	my $path = $node->safe_psql('postgres', qq{
-		SELECT path FROM pg_extension_update_paths('pgq')
-		 WHERE source = '$oldest' AND target = '$default'});
-	@steps = split /--/, $path;
-	is($steps[0], $oldest, "the update path starts at the oldest version: $path");
+	@steps = update_path($oldest);
+	is($steps[0], $oldest, 'the update path starts at the oldest version: ' . join('--', @steps));
 	shift @steps;
 	is($steps[-1], $default, 'and ends at the default version');
 }
@@ -570,17 +585,7 @@ is($node->safe_psql('upgraded', $orphan), 1,
 #
 # Walk the chain
 #
-for my $to (@steps)
-{
-	my ($out, $err) = ('', '');
-	my $ret = $node->psql('upgraded', "ALTER EXTENSION pgq UPDATE TO '$to'",
-		stdout => \$out, stderr => \$err, on_error_stop => 1);
-	is($ret, 0, "upgraded: ALTER EXTENSION pgq UPDATE TO '$to' succeeds")
-	  or diag("its stderr:\n$err");
-	is($node->safe_psql('upgraded',
-			q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
-		$to, "upgraded: ALTER EXTENSION pgq UPDATE TO '$to' gives extversion $to");
-}
+walk('upgraded', @steps);
 $node->safe_psql('fresh', 'CREATE EXTENSION pgq');
 is($node->safe_psql('fresh', q{SELECT extversion FROM pg_extension WHERE extname = 'pgq'}),
 	$default, "fresh: CREATE EXTENSION pgq installs the default version $default");
